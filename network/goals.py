@@ -1,0 +1,186 @@
+"""The plan's promises as checkable goals, and their verdicts year by year.
+
+A goals file (``scenarios/goals.toml``) states each promise::
+
+    [[goal]]
+    id = "chengdu_rail"
+    label = "遂宁—成都 铁路1小时 / Suining–Chengdu by rail within 1 h"
+    origin = "stn_suining"
+    destination = ["stn_chengdu_east", "stn_tianfu"]   # the fastest of these counts
+    measure = "rail_station"     # rail_station | door_to_door | road | population_share
+    limit_min = 60
+    source = "..."
+
+Measures:
+
+* ``rail_station`` — station to station by rail: in-vehicle + dwell + transfers (what a
+  timetable shows), without the entry, first wait and exit terms;
+* ``door_to_door`` — centre to centre by any mode, every term counted;
+* ``road`` — centre to centre by road only;
+* ``population_share`` — the share of the population of the ``area`` units within
+  ``limit_min`` of ``origin`` (door to door); passes when it reaches ``target_share``.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, ValidationError
+
+from .errors import DataError, Problem
+
+GOAL_COLUMNS = ["goal_id", "origin", "destination", "measure", "limit_min", "minutes",
+                "margin_min", "passed", "year", "value", "target", "label"]
+DEFAULT_YEARS = (2020, 2025, 2030, 2035)
+DEFAULT_GOALS = Path(__file__).resolve().parents[1] / "scenarios" / "goals.toml"
+
+
+class Goal(BaseModel):
+    """One promise of the plan."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    label: str = ""
+    origin: str
+    destination: list[str] = []
+    measure: Literal["rail_station", "door_to_door", "road", "population_share"]
+    limit_min: PositiveFloat
+    area: list[str] = []
+    target_share: float | None = Field(None, gt=0, le=1)
+    source: str = ""
+    note: str = ""
+
+
+class GoalSet(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    goal: list[Goal] = Field(min_length=1)
+
+
+def read_goals(path: str | os.PathLike | None = None) -> list[Goal]:
+    """Read and validate a goals file (default ``scenarios/goals.toml``)."""
+    p = Path(path) if path else DEFAULT_GOALS
+    if not p.is_absolute() and not p.exists():
+        p = DEFAULT_GOALS.parent / p
+    try:
+        raw = tomllib.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DataError([Problem(str(p), "-", "-", "file not found")]) from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise DataError([Problem(str(p), "-", "-", f"not a valid TOML file: {exc}")]) from None
+    try:
+        goals = GoalSet.model_validate(raw).goal
+    except ValidationError as exc:
+        probs = [Problem(str(p), "-", ".".join(map(str, e["loc"])), e["msg"]) for e in exc.errors()]
+        raise DataError(probs) from None
+    bad = [g for g in goals if g.measure == "population_share" and (not g.area or not g.target_share)]
+    bad += [g for g in goals if g.measure != "population_share" and not g.destination]
+    if bad:
+        raise DataError([Problem(str(p), g.id, "area/target_share/destination",
+                                 "population_share goals need area and target_share; "
+                                 "the others need a destination") for g in bad])
+    return goals
+
+
+def evaluate_goals(G, goals: Sequence[Goal], units=None) -> pd.DataFrame:
+    """Verdicts of ``goals`` on one phase graph (columns :data:`GOAL_COLUMNS`)."""
+    from .routing import od_times
+
+    year = G.graph.get("year")
+    rows = []
+    for g in goals:
+        if g.measure == "population_share":
+            rows.append(_share_row(G, g, units, year))
+            continue
+        mode = {"rail_station": "rail", "door_to_door": "any", "road": "road"}[g.measure]
+        od = od_times(G, [(g.origin, d) for d in g.destination], mode=mode)
+        col = "timetable_min" if g.measure == "rail_station" else "minutes"
+        best = od.loc[od[col].idxmin()] if np.isfinite(od[col]).any() else od.iloc[0]
+        minutes = float(best[col])
+        rows.append(_row(g, best["from"], best["to"], minutes, year))
+    return pd.DataFrame(rows, columns=GOAL_COLUMNS)
+
+
+def _row(g: Goal, origin, dest, minutes: float, year, value=np.nan, target=np.nan) -> dict:
+    margin = g.limit_min - minutes
+    passed = bool(minutes <= g.limit_min) if np.isnan(target) else bool(value >= target)
+    return {"goal_id": g.id, "origin": origin, "destination": dest, "measure": g.measure,
+            "limit_min": g.limit_min, "minutes": minutes, "margin_min": margin,
+            "passed": passed, "year": year, "value": value, "target": target, "label": g.label}
+
+
+def _share_row(G, g: Goal, units, year) -> dict:
+    from .isochrones import isochrones
+    from .population import population_units
+
+    units = units if units is not None else population_units()
+    area = units.loc[[u for u in g.area]]
+    bands = isochrones(G, g.origin, minutes=(g.limit_min,), units=area)
+    share = float(bands["reach_population"].iloc[0] / area["population"].sum())
+    row = _row(g, bands["origin"].iloc[0], "+".join(g.area), np.nan, year, share, g.target_share)
+    row["margin_min"] = np.nan
+    return row
+
+
+def check_goals(years: Iterable[int] = DEFAULT_YEARS, scenario=None, goals=None,
+                plan=None, settings=None) -> pd.DataFrame:
+    """Check the plan's goals in each year.
+
+    Parameters
+    ----------
+    years : iterable of int
+    scenario : Scenario, path or name, optional
+    goals : list of Goal or path, optional
+        Defaults to the scenario's goals file, else ``scenarios/goals.toml``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``goal_id, origin, destination, measure, limit_min, minutes, margin_min,
+        passed, year`` (plus ``value``/``target`` for population shares, and ``label``).
+        Unreachable destinations have ``minutes = inf`` and ``passed = False``.
+    """
+    from .graph import graph_as_of
+    from .population import population_units
+    from .scenario import Scenario, read_scenario
+
+    if scenario is not None and not isinstance(scenario, Scenario):
+        scenario = read_scenario(scenario)
+    if goals is None or isinstance(goals, str | os.PathLike):
+        goals = read_goals(goals or (scenario.run.goals if scenario else None))
+    units = population_units(plan) if any(g.measure == "population_share" for g in goals) else None
+    frames = [evaluate_goals(graph_as_of(y, scenario, plan=plan, settings=settings), goals, units)
+              for y in years]
+    return pd.concat(frames, ignore_index=True)
+
+
+def first_year_met(table: pd.DataFrame) -> pd.DataFrame:
+    """Per goal, the first year it is met and stays met (``NaN`` if never).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``goal_id, label, first_year_met`` plus the verdict in each year as columns.
+    """
+    wide = table.pivot_table(index="goal_id", columns="year", values="passed", aggfunc="first",
+                             sort=False)
+    years = list(wide.columns)
+
+    def first(row) -> float:
+        for i, y in enumerate(years):
+            if all(bool(row[z]) for z in years[i:]):
+                return y
+        return np.nan
+
+    out = pd.DataFrame({"goal_id": wide.index, "first_year_met": wide.apply(first, axis=1).values})
+    labels = table.drop_duplicates("goal_id").set_index("goal_id")["label"]
+    out.insert(1, "label", out["goal_id"].map(labels))
+    for y in years:
+        out[str(y)] = wide[y].map({True: "met", False: "not met"}).values
+    return out

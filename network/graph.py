@@ -1,0 +1,397 @@
+"""Build the phase graph: a ``networkx.MultiDiGraph`` of the plan as it stands in a year.
+
+The access rule is built into the graph's shape:
+
+* **Rail.** Each line has its own platform nodes at each stop (``line|stop|dep`` and
+  ``line|stop|arr``). A passenger reaches them only through the station: ``station →
+  concourse`` (entry term), ``concourse → dep`` (wait term, by rail class), ``dep → arr``
+  of the next stop (in-vehicle term), ``arr → dep`` of the same stop (dwell term),
+  ``arr → station`` (exit term) or ``arr → concourse`` (transfer term). No edge leaves a
+  train between stops.
+* **Expressways.** Each line has a carriageway node at each interchange (``line|ic``).
+  Local traffic joins it only at an interchange with ``access=yes`` (entry/exit terms);
+  two expressways meeting at an interchange are joined by a transfer edge.
+* **Trunk roads** are continuous: they get a node at least every
+  ``Settings.trunk_segment_km``, and all their nodes are street nodes.
+* **Access.** Each station and interchange is linked to the place it serves by access
+  and egress edges (straight-line distance × detour factor at the local speed).
+
+Edge attributes: ``mode`` (rail, expressway, trunk, access), ``term`` (one of
+:data:`network.settings.TERMS`), ``line_id`` ("" if none), ``length_m``, ``speed_kph``
+(0 for pure time penalties), ``travel_time_s``. Node attributes: ``x``, ``y`` (lon, lat),
+``kind``, ``name_zh``, ``name_en``, ``layer`` (street, rail, expressway).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import os
+from pathlib import Path
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pandas as pd
+from pyproj import Transformer
+from scipy.spatial import cKDTree
+from shapely.geometry import LineString
+
+from .data import PLACE_KINDS, load_plan, resolve_data_dir
+from .errors import GraphSchemaError
+from .plan import Plan
+from .scenario import Scenario, read_scenario
+from .settings import TERMS, Settings
+
+CRS = "EPSG:4326"
+STREET_KINDS = (*PLACE_KINDS, "station", "interchange", "junction", "waypoint", "roadpoint")
+
+
+@functools.cache
+def _to_metric(crs: str) -> Transformer:
+    return Transformer.from_crs(CRS, crs, always_xy=True)
+
+
+@functools.cache
+def _cached_plan(data_dir: str, stamp: tuple) -> Plan:
+    return load_plan(data_dir)
+
+
+def default_plan(data_dir: str | os.PathLike | None = None) -> Plan:
+    """The curated plan, loaded once per process (reloaded when a data file changes)."""
+    root = resolve_data_dir(data_dir)
+    stamp = tuple(sorted((p.name, p.stat().st_mtime_ns) for p in Path(root).glob("*.*")))
+    return _cached_plan(str(root), stamp)
+
+
+def settings_for(scenario: Scenario | None, settings: Settings | None = None) -> Settings:
+    """Settings with a scenario's overrides applied on top of ``settings`` (or defaults)."""
+    base = settings or Settings()
+    if scenario is None or not scenario.settings:
+        return base
+    return base.model_copy(update=dict(scenario.settings))
+
+
+def graph_as_of(year: int, scenario: Scenario | str | os.PathLike | None = None, *,
+                plan: Plan | None = None, settings: Settings | None = None) -> nx.MultiDiGraph:
+    """The network as it stands in ``year``.
+
+    Parameters
+    ----------
+    year : int
+        Lines with ``open_year <= year`` are in service; dated upgrades up to ``year``
+        are applied.
+    scenario : Scenario, path or name, optional
+        Modifications applied to the plan first (a name such as ``"plan_2025"`` is looked
+        up in ``scenarios/``).
+    plan : Plan, optional
+        Defaults to :func:`default_plan`.
+    settings : Settings, optional
+        Travel-time parameters; a scenario's ``[settings]`` override them.
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        With ``G.graph["crs"] == "EPSG:4326"``, ``year``, ``scenario`` and ``settings``.
+    """
+    if scenario is not None and not isinstance(scenario, Scenario):
+        scenario = read_scenario(scenario)
+    plan = (plan or default_plan()).with_scenario(scenario)
+    cfg = settings_for(scenario, settings)
+    return build_graph(plan, year, cfg)
+
+
+def build_graph(plan: Plan, year: int, settings: Settings) -> nx.MultiDiGraph:
+    """Build the graph of ``plan`` in ``year`` (see the module docstring for its shape)."""
+    G = nx.MultiDiGraph(
+        crs=CRS, year=int(year), settings=settings.model_dump(),
+        scenario=plan.scenario.name if plan.scenario else None,
+        name=f"Suining plan networks, {year}" + (f" ({plan.scenario.name})" if plan.scenario else ""),
+    )
+    nodes = plan.nodes
+    for nid, rec in plan.places().iterrows():
+        _add_data_node(G, nid, rec)
+    lines = plan.lines_as_of(year)
+    tr = _to_metric(settings.metric_crs)
+    carriageways: dict[str, list[str]] = {}  # interchange id -> carriageway nodes there
+    for line in lines:
+        xy = np.column_stack(tr.transform(line["coords"][:, 0], line["coords"][:, 1]))
+        if line["network"] == "rail":
+            _add_rail(G, line, xy, nodes, settings)
+        elif line["network"] == "expressway":
+            _add_expressway(G, line, xy, nodes, settings, carriageways)
+        else:
+            _add_trunk(G, line, xy, nodes, settings)
+    _add_through_edges(G, lines, settings)
+    _add_access_edges(G, nodes, settings)
+    return G
+
+
+# --------------------------------------------------------------------------- pieces
+
+
+def _add_data_node(G: nx.MultiDiGraph, nid: str, rec: pd.Series) -> None:
+    if nid in G:
+        return
+    G.add_node(nid, x=float(rec["lon"]), y=float(rec["lat"]), kind=rec["kind"],
+               name_zh=rec["name_zh"], name_en=rec["name_en"], layer="street",
+               confidence=rec["confidence"])
+
+
+def _add_edge(G, u, v, *, mode, term, line_id="", length_m=0.0, speed_kph=0.0,
+              minutes=None, geometry=None) -> None:
+    if minutes is None:
+        minutes = (length_m / 1000.0) / speed_kph * 60.0 if speed_kph > 0 else 0.0
+    attrs = dict(mode=mode, term=term, line_id=line_id, length_m=float(length_m),
+                 speed_kph=float(speed_kph), travel_time_s=float(minutes * 60.0))
+    if geometry is not None:
+        attrs["geometry"] = geometry
+    G.add_edge(u, v, **attrs)
+
+
+def _segments(line: dict, xy: np.ndarray):
+    """Yield (i, stop_a, stop_b, length_m, lonlat_coords) per pair of consecutive stops."""
+    sv = line["stop_vertex"]
+    seg_len = np.hypot(*np.diff(xy, axis=0).T)
+    cum = np.concatenate([[0.0], np.cumsum(seg_len)])
+    total = cum[sv[-1]] - cum[sv[0]]
+    scale = 1.0
+    if line.get("length_km_official") and total > 0:
+        scale = line["length_km_official"] * 1000.0 / total
+    for i in range(len(sv) - 1):
+        a, b = sv[i], sv[i + 1]
+        yield (i, line["stops"][i], line["stops"][i + 1], (cum[b] - cum[a]) * scale,
+               line["coords"][a:b + 1])
+
+
+def _node_from(G, nid, nodes, **extra) -> None:
+    rec = nodes.loc[nid]
+    G.add_node(nid, x=float(rec["lon"]), y=float(rec["lat"]), kind=extra.pop("kind", rec["kind"]),
+               name_zh=extra.pop("name_zh", rec["name_zh"]),
+               name_en=extra.pop("name_en", rec["name_en"]),
+               layer=extra.pop("layer", "street"), confidence=rec["confidence"], **extra)
+
+
+def _add_rail(G, line, xy, nodes, s: Settings) -> None:
+    lid, cls = line["id"], line["line_class"]
+    speed = line["operating_speed_kph"] * s.rail_running_factor
+    stops = line["stops"]
+    for k, stop in enumerate(stops):
+        if stop not in G:
+            _node_from(G, stop, nodes)
+        conc = f"{stop}|concourse"
+        if conc not in G:
+            G.add_node(conc, **{**_copy_xy(G, stop), "kind": "concourse", "layer": "rail"})
+            _add_edge(G, stop, conc, mode="rail", term="entry", minutes=s.station_entry_min)
+        dep, arr = f"{lid}|{stop}|dep", f"{lid}|{stop}|arr"
+        for n in (dep, arr):
+            G.add_node(n, **{**_copy_xy(G, stop), "kind": "platform", "layer": "rail",
+                             "line_id": lid})
+        _add_edge(G, conc, dep, mode="rail", term="wait", line_id=lid, minutes=s.wait_min(cls))
+        _add_edge(G, arr, stop, mode="rail", term="exit", line_id=lid, minutes=s.station_exit_min)
+        _add_edge(G, arr, conc, mode="rail", term="transfer", line_id=lid, minutes=s.transfer_min)
+        if 0 < k < len(stops) - 1:
+            _add_edge(G, arr, dep, mode="rail", term="dwell", line_id=lid,
+                      minutes=s.dwell_for(cls))
+    for _, a, b, length, coords in _segments(line, xy):
+        geom = LineString(coords)
+        for u, v, g in ((a, b, geom), (b, a, geom.reverse())):
+            _add_edge(G, f"{lid}|{u}|dep", f"{lid}|{v}|arr", mode="rail", term="in_vehicle",
+                      line_id=lid, length_m=length, speed_kph=speed, geometry=g)
+
+
+def _copy_xy(G, nid) -> dict:
+    d = G.nodes[nid]
+    return {"x": d["x"], "y": d["y"], "name_zh": d["name_zh"], "name_en": d["name_en"]}
+
+
+def _add_expressway(G, line, xy, nodes, s: Settings, carriageways: dict) -> None:
+    lid = line["id"]
+    speed = line["operating_speed_kph"] * s.road_running_factor
+    for ic in dict.fromkeys(line["stops"]):
+        cw = f"{lid}|{ic}"
+        rec = nodes.loc[ic]
+        G.add_node(cw, x=float(rec["lon"]), y=float(rec["lat"]), kind="carriageway",
+                   name_zh=rec["name_zh"], name_en=rec["name_en"], layer="expressway",
+                   line_id=lid)
+        if str(rec.get("access", "yes")) != "no":
+            if ic not in G:
+                _node_from(G, ic, nodes)
+            _add_edge(G, ic, cw, mode="expressway", term="entry", line_id=lid,
+                      minutes=s.interchange_entry_min)
+            _add_edge(G, cw, ic, mode="expressway", term="exit", line_id=lid,
+                      minutes=s.interchange_exit_min)
+        for other_cw in carriageways.get(ic, []):
+            if other_cw != cw:
+                _add_edge(G, cw, other_cw, mode="expressway", term="transfer",
+                          minutes=s.interchange_transfer_min)
+                _add_edge(G, other_cw, cw, mode="expressway", term="transfer",
+                          minutes=s.interchange_transfer_min)
+        carriageways.setdefault(ic, []).append(cw)
+    for _, a, b, length, coords in _segments(line, xy):
+        geom = LineString(coords)
+        for u, v, g in ((a, b, geom), (b, a, geom.reverse())):
+            _add_edge(G, f"{lid}|{u}", f"{lid}|{v}", mode="expressway", term="in_vehicle",
+                      line_id=lid, length_m=length, speed_kph=speed, geometry=g)
+
+
+def _add_trunk(G, line, xy, nodes, s: Settings) -> None:
+    lid = line["id"]
+    speed = line["operating_speed_kph"] * s.road_running_factor
+    for stop in line["stops"]:
+        if stop not in G:
+            _node_from(G, stop, nodes)
+    for i, a, b, length, coords in _segments(line, xy):
+        geom = LineString(coords)
+        pieces = max(1, math.ceil(length / 1000.0 / s.trunk_segment_km))
+        chain = [a]
+        for k in range(1, pieces):
+            p = geom.interpolate(k / pieces, normalized=True)
+            nid = f"{lid}|{i}|{k}"
+            G.add_node(nid, x=float(p.x), y=float(p.y), kind="roadpoint", layer="street",
+                       name_zh=line["name_zh"], name_en=line["name_en"], line_id=lid)
+            chain.append(nid)
+        chain.append(b)
+        piece_len = length / pieces
+        for u, v in zip(chain[:-1], chain[1:], strict=True):
+            seg = LineString([(G.nodes[u]["x"], G.nodes[u]["y"]), (G.nodes[v]["x"], G.nodes[v]["y"])])
+            for p, q, g in ((u, v, seg), (v, u, seg.reverse())):
+                _add_edge(G, p, q, mode="trunk", term="in_vehicle", line_id=lid,
+                          length_m=piece_len, speed_kph=speed, geometry=g)
+
+
+def _add_through_edges(G, lines: list[dict], s: Settings) -> None:
+    """Trains that run through from one line onto another: a dwell, not a transfer."""
+    present = {ln["id"]: ln for ln in lines}
+    for ln in lines:
+        for other in ln.get("through_with", []):
+            if other not in present:
+                continue
+            for stop in set(ln["stops"]) & set(present[other]["stops"]):
+                _add_edge(G, f"{ln['id']}|{stop}|arr", f"{other}|{stop}|dep", mode="rail",
+                          term="dwell", line_id=other, minutes=s.dwell_for(ln["line_class"]))
+
+
+def _add_access_edges(G, nodes: pd.DataFrame, s: Settings) -> None:
+    """Link stations and interchange gates to the place they serve and to the road network.
+
+    Each gets access/egress edges to its ``serves`` place and to the nearest trunk-road
+    node or place within ``Settings.access_link_km`` (straight line × detour factor, at
+    the local speed).
+    """
+    road_kinds = (*PLACE_KINDS, "roadpoint", "junction", "waypoint")
+    road = [n for n, d in G.nodes(data=True) if d["kind"] in road_kinds]
+    gates = [n for n, d in G.nodes(data=True)
+             if d["kind"] in ("station", "interchange") and d.get("layer") == "street"]
+    if not gates:
+        return
+    tr = _to_metric(s.metric_crs)
+    road_xy = np.column_stack(tr.transform([G.nodes[n]["x"] for n in road],
+                                           [G.nodes[n]["y"] for n in road]))
+    gate_xy = np.column_stack(tr.transform([G.nodes[n]["x"] for n in gates],
+                                           [G.nodes[n]["y"] for n in gates]))
+    near_d, near_i = cKDTree(road_xy).query(gate_xy, distance_upper_bound=s.access_link_km * 1e3)
+    for gate, xy, d, i in zip(gates, gate_xy, near_d, near_i, strict=True):
+        targets = {}
+        place = nodes.at[gate, "serves"]
+        if place in G:
+            p = G.nodes[place]
+            targets[place] = float(np.hypot(*(np.array(tr.transform(p["x"], p["y"])) - xy)))
+        if np.isfinite(d):
+            targets.setdefault(road[i], float(d))
+        for target, dist_m in targets.items():
+            length = dist_m * s.detour_factor
+            _add_edge(G, target, gate, mode="access", term="access", length_m=length,
+                      speed_kph=s.local_speed_kph)
+            _add_edge(G, gate, target, mode="access", term="egress", length_m=length,
+                      speed_kph=s.local_speed_kph)
+
+
+# --------------------------------------------------------------------------- schema
+
+
+NODE_SCHEMA = ("x", "y", "kind", "name_zh", "name_en")
+EDGE_SCHEMA = ("mode", "line_id", "length_m", "speed_kph", "travel_time_s")
+
+
+def validate_graph(G: nx.MultiDiGraph, max_report: int = 20) -> None:
+    """Check that ``G`` follows the graph schema.
+
+    Checks ``G.graph["crs"]``; node ``x``, ``y``, ``kind``, ``name_zh``, ``name_en``; edge
+    ``mode``, ``line_id``, ``length_m`` (≥ 0), ``speed_kph`` (≥ 0), ``travel_time_s``
+    (≥ 0, finite) and ``term`` (one of :data:`~network.settings.TERMS`).
+
+    Raises
+    ------
+    GraphSchemaError
+        Listing up to ``max_report`` problems and the total count.
+    """
+    problems: list[str] = []
+    if not G.graph.get("crs"):
+        problems.append('G.graph["crs"] is missing')
+    for n, d in G.nodes(data=True):
+        missing = [k for k in NODE_SCHEMA if k not in d]
+        if missing:
+            problems.append(f"node {n!r}: missing {', '.join(missing)}")
+        elif not (np.isfinite(d["x"]) and np.isfinite(d["y"])):
+            problems.append(f"node {n!r}: non-finite x/y")
+    for u, v, k, d in G.edges(keys=True, data=True):
+        missing = [a for a in EDGE_SCHEMA if a not in d]
+        if missing:
+            problems.append(f"edge ({u!r}, {v!r}, {k}): missing {', '.join(missing)}")
+            continue
+        for a in ("length_m", "speed_kph", "travel_time_s"):
+            val = d[a]
+            if not isinstance(val, int | float) or not math.isfinite(val) or val < 0:
+                problems.append(f"edge ({u!r}, {v!r}, {k}): {a}={val!r} is not a finite number ≥ 0")
+        if d.get("term", "in_vehicle") not in TERMS:
+            problems.append(f"edge ({u!r}, {v!r}, {k}): unknown term {d.get('term')!r}")
+    if problems:
+        shown = "\n  - ".join(problems[:max_report])
+        more = f"\n  ... and {len(problems) - max_report} more" if len(problems) > max_report else ""
+        raise GraphSchemaError(f"{len(problems)} schema problem(s):\n  - {shown}{more}")
+
+
+def graph_to_gdfs(G: nx.MultiDiGraph, nodes: bool = True, edges: bool = True):
+    """Convert the graph to GeoDataFrames, like :func:`osmnx.graph_to_gdfs`.
+
+    Returns
+    -------
+    GeoDataFrame or tuple of GeoDataFrame
+        Nodes indexed by id (Point geometry); edges indexed by ``(u, v, key)`` with their
+        LineString geometry (a straight segment when the edge has none). CRS is
+        ``G.graph["crs"]``.
+    """
+    if not (nodes or edges):
+        raise ValueError("nodes or edges must be True")
+    crs = G.graph["crs"]
+    out = []
+    if nodes:
+        data = dict(G.nodes(data=True))
+        gdf_n = gpd.GeoDataFrame.from_dict(data, orient="index")
+        gdf_n = gdf_n.set_geometry(gpd.points_from_xy(gdf_n["x"], gdf_n["y"]), crs=crs)
+        gdf_n.index.name = "node"
+        out.append(gdf_n)
+    if edges:
+        rows, geoms, index = [], [], []
+        for u, v, k, d in G.edges(keys=True, data=True):
+            geom = d.get("geometry")
+            if geom is None:
+                geom = LineString([(G.nodes[u]["x"], G.nodes[u]["y"]),
+                                   (G.nodes[v]["x"], G.nodes[v]["y"])])
+            rows.append({a: b for a, b in d.items() if a != "geometry"})
+            geoms.append(geom)
+            index.append((u, v, k))
+        gdf_e = gpd.GeoDataFrame(rows, geometry=geoms, crs=crs,
+                                 index=pd.MultiIndex.from_tuples(index, names=["u", "v", "key"]))
+        out.append(gdf_e)
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+def street_nodes(G: nx.MultiDiGraph) -> list:
+    """Nodes where a traveller can step onto local streets (the isochrone entry nodes)."""
+    return [n for n, d in G.nodes(data=True) if d.get("layer") == "street"]
+
+
+__all__ = ["build_graph", "default_plan", "graph_as_of", "graph_to_gdfs", "settings_for",
+           "street_nodes", "validate_graph"]

@@ -1,0 +1,197 @@
+"""The Plan: every node and line of the three networks, all phases, and what a year holds.
+
+A :class:`Plan` is what :func:`network.load_plan` returns. It knows which lines are in
+service in a given year (``open_year <= year``), applies dated upgrades (widenings,
+speed-ups), and applies a :class:`~network.scenario.Scenario`'s modifications and added
+lines. It does no routing; :mod:`network.graph` turns a phase into a graph.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from shapely.geometry import LineString, Point
+
+from .data import PLACE_KINDS, _Collector, _check_line
+from .errors import DataError, Problem
+from .scenario import LineAddition, Scenario
+
+#: Columns of :meth:`Plan.lines_gdf`, in order.
+LINE_COLUMNS = [
+    "id", "name_zh", "name_en", "network", "line_class", "corridor", "plan_group", "status",
+    "open_year", "design_speed_kph", "operating_speed_kph", "lanes", "stops",
+    "length_km_official", "source", "confidence", "note",
+]
+
+
+def close_matches(query: str, candidates, n: int = 5) -> list[str]:
+    """Up to ``n`` candidates that look like ``query`` (for 'did you mean' messages)."""
+    cands = [str(c) for c in candidates]
+    out = difflib.get_close_matches(query, cands, n=n, cutoff=0.5)
+    if len(out) < n:
+        q = query.lower()
+        out += [c for c in cands if q and q in c.lower() and c not in out][: n - len(out)]
+    return out
+
+
+@dataclass(frozen=True)
+class Plan:
+    """All nodes and lines of the plan networks, with their phases.
+
+    Attributes
+    ----------
+    nodes : pandas.DataFrame
+        ``nodes.csv``, indexed by node id.
+    lines : dict
+        Line records by id (see ``data/geo/README.md``); ``coords`` holds the WGS84
+        vertices and ``stop_vertex`` the vertex index of each stop.
+    upgrades : pandas.DataFrame
+        Dated changes to lines (``upgrades.csv``).
+    population : pandas.DataFrame
+        2020 census table (``population.csv``), indexed by unit id.
+    data_dir : Path
+        Where the data was read from.
+    scenario : Scenario or None
+        The scenario applied, if any.
+    """
+
+    nodes: pd.DataFrame
+    lines: dict[str, dict]
+    upgrades: pd.DataFrame
+    population: pd.DataFrame
+    data_dir: Path
+    scenario: Scenario | None = field(default=None)
+
+    # ------------------------------------------------------------------ phases
+
+    def lines_as_of(self, year: int) -> list[dict]:
+        """Line records in service in ``year``, with dated upgrades applied.
+
+        Parameters
+        ----------
+        year : int
+            A line is in service when its ``open_year`` is known and ``<= year``.
+
+        Returns
+        -------
+        list of dict
+            Copies of the line records (safe to modify).
+        """
+        out = []
+        ups = self.upgrades.dropna(subset=["year"]).sort_values(["year", "id"])
+        ups = ups[ups["year"] <= year]
+        for line in self.lines.values():
+            if line["open_year"] is None or line["open_year"] > year:
+                continue
+            rec = dict(line)
+            for up in ups[ups["line_id"] == line["id"]].itertuples():
+                rec[up.field] = float(up.value)
+                rec["upgrades"] = [*rec.get("upgrades", []), up.id]
+            out.append(rec)
+        return out
+
+    def lines_gdf(self, year: int | None = None) -> gpd.GeoDataFrame:
+        """Lines as a GeoDataFrame (EPSG:4326), all of them or those in service in ``year``."""
+        recs = self.lines_as_of(year) if year is not None else list(self.lines.values())
+        rows = [{c: (", ".join(r[c]) if c == "stops" else r.get(c)) for c in LINE_COLUMNS}
+                for r in recs]
+        geoms = [LineString(r["coords"]) for r in recs]
+        gdf = gpd.GeoDataFrame(rows, geometry=geoms, crs="EPSG:4326", columns=LINE_COLUMNS)
+        return gdf.set_index("id", drop=False).sort_index()
+
+    def nodes_gdf(self) -> gpd.GeoDataFrame:
+        """Nodes as a GeoDataFrame (EPSG:4326), indexed by id."""
+        pts = [Point(xy) for xy in self.nodes[["lon", "lat"]].to_numpy()]
+        return gpd.GeoDataFrame(self.nodes.copy(), geometry=pts, crs="EPSG:4326")
+
+    def places(self) -> pd.DataFrame:
+        """Place nodes (centres, county seats, towns)."""
+        return self.nodes[self.nodes["kind"].isin(PLACE_KINDS)]
+
+    # ------------------------------------------------------------------ scenarios
+
+    def with_scenario(self, scenario: Scenario | None) -> Plan:
+        """Return a new Plan with the scenario's modifications and added lines applied.
+
+        Raises
+        ------
+        DataError
+            For unknown line or node ids (listing close matches) and invalid added lines.
+        """
+        if scenario is None:
+            return self
+        file = scenario.path or f"scenario {scenario.name}"
+        c = _Collector(file)
+        lines = {k: dict(v) for k, v in self.lines.items()}
+        for i, mod in enumerate(scenario.lines.modify):
+            key = f"lines.modify[{i}].id"
+            if mod.id not in lines:
+                hint = close_matches(mod.id, lines)
+                c.add(scenario.name, key, f"unknown line id {mod.id!r}"
+                      + (f"; close matches: {', '.join(hint)}" if hint else ""))
+                continue
+            if mod.remove:
+                del lines[mod.id]
+                continue
+            for fname in ("open_year", "operating_speed_kph", "design_speed_kph", "status"):
+                value = getattr(mod, fname)
+                if value is not None:
+                    lines[mod.id][fname] = value
+        for i, add in enumerate(scenario.lines.add):
+            key = f"lines.add[{i}]"
+            if add.id in lines:
+                c.add(scenario.name, f"{key}.id", f"line id {add.id!r} already exists")
+                continue
+            rec = _added_line(add, self.nodes, c, key, scenario.name)
+            if rec is not None:
+                lines[add.id] = rec
+        if c.problems:
+            raise DataError(c.problems)
+        return replace(self, lines=lines, scenario=scenario)
+
+
+def _added_line(add: LineAddition, nodes: pd.DataFrame, c: _Collector, key: str,
+                record: str) -> dict | None:
+    coords, node_ids = [], []
+    for j, item in enumerate(add.route):
+        if isinstance(item, str):
+            if item not in nodes.index:
+                hint = close_matches(item, nodes.index)
+                c.add(record, f"{key}.route[{j}]", f"unknown node id {item!r}"
+                      + (f"; close matches: {', '.join(hint)}" if hint else ""))
+                return None
+            coords.append((nodes.at[item, "lon"], nodes.at[item, "lat"]))
+            node_ids.append(item)
+        else:
+            coords.append(tuple(item))
+    stops = add.stops if add.stops is not None else node_ids
+    for s in stops:
+        if s not in node_ids:
+            c.add(record, f"{key}.stops", f"stop {s!r} is not a node of the route")
+            return None
+    xy = np.asarray(coords, dtype=float)
+    if np.any(np.all(np.diff(xy, axis=0) == 0, axis=1)):
+        c.add(record, f"{key}.route", "two consecutive route points coincide")
+        return None
+    props = {
+        **add.model_dump(exclude={"route", "stops"}),
+        "stops": list(stops),
+        "note": "added by scenario",
+        "corridor": add.id,
+        "length_km_official": None,
+    }
+    geom = {"type": "LineString", "coordinates": xy.tolist()}
+    inner = _Collector(c.file)
+    rec = _check_line(props, geom, nodes, inner)
+    for p in inner.problems:
+        c.add(record, f"{key}.{p.field}", p.message)
+    return copy.deepcopy(rec) if rec is not None and not inner.problems else None
+
+
+__all__ = ["LINE_COLUMNS", "Plan", "Problem", "close_matches"]

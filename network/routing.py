@@ -1,0 +1,340 @@
+"""Routing engine: compile a graph once into arrays and route with scipy.
+
+:func:`compile_graph` turns a ``MultiDiGraph`` into a :class:`CompiledGraph`: a CSR matrix
+of travel times (the *minimum* over parallel edges — adding them up, as a plain sparse
+conversion does, would be wrong), aligned arrays of edge length, term, mode and line, the
+node index, metric coordinates and a KD-tree over the street nodes. Routing then runs
+``scipy.sparse.csgraph.dijkstra`` with ``limit`` and many origins per call.
+
+:func:`travel_times` returns a node-indexed table of minutes; :func:`od_times` returns per
+origin–destination pair the minutes, the km, the lines used and every time term.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import weakref
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+from pyproj import Transformer
+from scipy.sparse import csr_array
+from scipy.sparse.csgraph import dijkstra
+from scipy.spatial import cKDTree
+
+from .errors import UnknownPlaceError
+from .plan import close_matches
+from .settings import TERMS
+
+MODES = ("any", "rail", "road")
+_MODE_EDGES = {"rail": ("rail",), "road": ("expressway", "trunk", "access")}
+PLACE_KINDS = ("centre", "county_seat", "town")
+
+
+@dataclass(frozen=True)
+class _Layer:
+    """CSR matrix (seconds) plus edge attributes aligned with ``csr.data``."""
+
+    csr: csr_array
+    length_m: np.ndarray
+    term: np.ndarray   # int codes into TERMS
+    line: np.ndarray   # int codes into CompiledGraph.line_ids (-1: none)
+
+    def edge(self, u: int, v: int) -> int:
+        """Position in ``csr.data`` of the edge u→v."""
+        lo, hi = self.csr.indptr[u], self.csr.indptr[u + 1]
+        pos = np.flatnonzero(self.csr.indices[lo:hi] == v)
+        return int(lo + pos[0])
+
+
+@dataclass(frozen=True)
+class CompiledGraph:
+    """A graph compiled for routing.
+
+    Attributes
+    ----------
+    node_ids : numpy.ndarray
+        Node id of each index.
+    index : dict
+        Node id → index.
+    xy : numpy.ndarray
+        (n, 2) coordinates in ``settings.metric_crs``, m.
+    lonlat : numpy.ndarray
+        (n, 2) WGS84 coordinates.
+    street : numpy.ndarray
+        Indices of street nodes (where travellers can step onto local streets).
+    """
+
+    G: nx.MultiDiGraph
+    node_ids: np.ndarray
+    index: dict
+    xy: np.ndarray
+    lonlat: np.ndarray
+    kind: np.ndarray
+    street: np.ndarray
+    line_ids: np.ndarray
+    edges: dict = field(default_factory=dict)       # aligned edge arrays
+    mode_codes: dict = field(default_factory=dict)  # edge mode name -> code
+    layers: dict = field(default_factory=dict)      # routing layers, built on demand
+    cache: dict = field(default_factory=dict)       # other derived structures
+
+    def street_tree(self) -> cKDTree:
+        """KD-tree over the metric coordinates of the street nodes (built once)."""
+        if "street_tree" not in self.cache:
+            self.cache["street_tree"] = cKDTree(self.xy[self.street])
+        return self.cache["street_tree"]
+
+    @property
+    def n(self) -> int:
+        return len(self.node_ids)
+
+    def layer(self, mode: str = "any") -> _Layer:
+        """The routing layer for ``mode`` ('any', 'rail' or 'road'), built once."""
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
+        if mode not in self.layers:
+            e = self.edges
+            keep = np.ones(len(e["u"]), bool) if mode == "any" else np.isin(
+                e["mode"], [self.mode_codes[m] for m in _MODE_EDGES[mode] if m in self.mode_codes])
+            self.layers[mode] = _build_layer(self.n, {k: v[keep] for k, v in e.items()})
+        return self.layers[mode]
+
+
+def _build_layer(n: int, e: dict) -> _Layer:
+    u, v, w = e["u"], e["v"], e["w"]
+    # keep the fastest of parallel edges: sort by (u, v, w), take the first of each (u, v)
+    order = np.lexsort((w, v, u))
+    u, v = u[order], v[order]
+    first = np.ones(len(u), bool)
+    first[1:] = (u[1:] != u[:-1]) | (v[1:] != v[:-1])
+    sel = order[first]
+    uu, vv = e["u"][sel], e["v"][sel]
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.add.at(indptr, uu + 1, 1)
+    indptr = np.cumsum(indptr)
+    csr = csr_array((e["w"][sel], vv.astype(np.int32), indptr), shape=(n, n))
+    return _Layer(csr=csr, length_m=e["length"][sel], term=e["term"][sel], line=e["line"][sel])
+
+
+_CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def compile_graph(G: nx.MultiDiGraph) -> CompiledGraph:
+    """Compile ``G`` for routing (cached per graph; recompiled if its size changes).
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        A graph following the schema of :func:`network.validate_graph`.
+
+    Returns
+    -------
+    CompiledGraph
+    """
+    stamp = (G.number_of_nodes(), G.number_of_edges())
+    hit = _CACHE.get(G)
+    if hit is not None and hit[0] == stamp:
+        return hit[1]
+    cg = _compile(G)
+    _CACHE[G] = (stamp, cg)
+    return cg
+
+
+def _compile(G: nx.MultiDiGraph) -> CompiledGraph:
+    node_ids = np.array(list(G.nodes), dtype=object)
+    index = {n: i for i, n in enumerate(node_ids)}
+    attrs = G.nodes(data=True)
+    lon = np.fromiter((attrs[n]["x"] for n in node_ids), float, len(node_ids))
+    lat = np.fromiter((attrs[n]["y"] for n in node_ids), float, len(node_ids))
+    kind = np.array([attrs[n]["kind"] for n in node_ids], dtype=object)
+    layer = np.array([attrs[n].get("layer", "street") for n in node_ids], dtype=object)
+    crs = G.graph.get("settings", {}).get("metric_crs", "EPSG:32648")
+    x, y = Transformer.from_crs(G.graph.get("crs", "EPSG:4326"), crs, always_xy=True).transform(lon, lat)
+    m = G.number_of_edges()
+    u = np.empty(m, np.int64)
+    v = np.empty(m, np.int64)
+    w = np.empty(m, float)
+    length = np.empty(m, float)
+    term = np.empty(m, np.int16)
+    mode = np.empty(m, np.int16)
+    line = np.empty(m, np.int32)
+    term_code = {t: i for i, t in enumerate(TERMS)}
+    mode_codes: dict[str, int] = {}
+    line_codes: dict[str, int] = {}
+    for i, (a, b, d) in enumerate(G.edges(data=True)):
+        u[i], v[i] = index[a], index[b]
+        w[i] = d["travel_time_s"]
+        length[i] = d["length_m"]
+        term[i] = term_code.get(d.get("term", "in_vehicle"), term_code["in_vehicle"])
+        mode[i] = mode_codes.setdefault(d["mode"], len(mode_codes))
+        lid = d.get("line_id") or ""
+        line[i] = line_codes.setdefault(lid, len(line_codes)) if lid else -1
+    return CompiledGraph(
+        G=G, node_ids=node_ids, index=index, xy=np.column_stack([x, y]),
+        lonlat=np.column_stack([lon, lat]), kind=kind, street=np.flatnonzero(layer == "street"),
+        line_ids=np.array(list(line_codes), dtype=object),
+        edges=dict(u=u, v=v, w=w, length=length, term=term, mode=mode, line=line),
+        mode_codes=mode_codes,
+    )
+
+
+# --------------------------------------------------------------------------- names
+
+
+def _norm(s: str) -> str:
+    return unicodedata.normalize("NFKC", str(s)).strip().lower()
+
+
+_SUFFIXES = ("站", "市", "区", "县", "主城区", "城区", " station", " city", " district", " county")
+
+
+def _strip(s: str) -> str:
+    s = re.sub(r"[（(].*?[)）]", "", _norm(s)).strip()
+    for suf in sorted(_SUFFIXES, key=len, reverse=True):
+        if s.endswith(suf) and len(s) > len(suf):
+            return s[: -len(suf)].strip()
+    return s
+
+
+def resolve_node(G: nx.MultiDiGraph, query, mode: str = "any"):
+    """Resolve a node id or a Chinese/English place name to a node of ``G``.
+
+    A name resolves to the node that fits the mode: a station for ``rail``, a centre or
+    county seat for ``road`` and ``any``.
+
+    Raises
+    ------
+    UnknownPlaceError
+        Listing close matches.
+    """
+    if query in G:
+        return query
+    q = _norm(query)
+    wanted = ("station",) if mode == "rail" else PLACE_KINDS
+    fallbacks = ("station", "interchange", *PLACE_KINDS)
+    priority = {k: i for i, k in enumerate((*PLACE_KINDS, "station", "interchange"))}
+    for kinds in (wanted, fallbacks):
+        for exact in (True, False):
+            hits = [n for n, d in G.nodes(data=True) if d.get("kind") in kinds and any(
+                (_norm(d.get(k, "")) == q) if exact else (_strip(d.get(k, "")) == _strip(q))
+                for k in ("name_zh", "name_en"))]
+            if hits:
+                return min(hits, key=lambda n: (priority.get(G.nodes[n]["kind"], 9), str(n)))
+    names = {n for n, d in G.nodes(data=True) if d.get("layer") == "street"
+             and d.get("kind") != "roadpoint"}
+    labels = names | {G.nodes[n]["name_zh"] for n in names} | {G.nodes[n]["name_en"] for n in names}
+    raise UnknownPlaceError(str(query), close_matches(str(query), sorted(labels)))
+
+
+# --------------------------------------------------------------------------- routing
+
+
+def _indices(cg: CompiledGraph, nodes: Iterable, mode: str) -> list[int]:
+    return [cg.index[resolve_node(cg.G, n, mode)] for n in nodes]
+
+
+def travel_times(G: nx.MultiDiGraph, origins, max_minutes: float | None = None,
+                 mode: str = "any") -> pd.DataFrame:
+    """Shortest travel times from each origin to every node.
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        A phase graph.
+    origins : node id, place name, or a list of them
+    max_minutes : float, optional
+        Stop searching beyond this time; farther nodes get ``inf``.
+    mode : {'any', 'rail', 'road'}
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by node id, one column per origin, minutes (``inf`` = not reached).
+    """
+    if isinstance(origins, str) or not isinstance(origins, Sequence):
+        origins = [origins]
+    cg = compile_graph(G)
+    idx = _indices(cg, origins, mode)
+    limit = np.inf if max_minutes is None else float(max_minutes) * 60.0
+    dist = dijkstra(cg.layer(mode).csr, directed=True, indices=idx, limit=limit)
+    dist = np.atleast_2d(dist) / 60.0
+    cols = [cg.node_ids[i] for i in idx]
+    return pd.DataFrame(dist.T, index=pd.Index(cg.node_ids, name="node"), columns=cols)
+
+
+def times_from(cg: CompiledGraph, origin_idx: Sequence[int], limit_s: float = np.inf,
+               mode: str = "any") -> np.ndarray:
+    """Raw engine call: seconds from each origin index to every node, shape (k, n)."""
+    return np.atleast_2d(dijkstra(cg.layer(mode).csr, directed=True, indices=list(origin_idx),
+                                  limit=limit_s))
+
+
+def od_times(G: nx.MultiDiGraph, pairs: Iterable[tuple], mode: str = "any") -> pd.DataFrame:
+    """Door-to-door (or station-to-station) times for origin–destination pairs.
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+    pairs : iterable of (origin, destination)
+        Node ids or place names (resolved for ``mode``).
+    mode : {'any', 'rail', 'road'}
+        ``rail`` routes on rail edges only (station to station), ``road`` on expressway,
+        trunk and access edges, ``any`` on all.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per pair: ``from``, ``to`` (node ids), ``minutes`` (``inf`` when not
+        reachable), ``km``, ``lines`` (line ids in travel order), ``timetable_min``
+        (in-vehicle + dwell + transfers + waits after the first boarding: what a
+        timetable shows), and one ``<term>_min`` column per term of
+        :data:`~network.settings.TERMS`.
+    """
+    pairs = list(pairs)
+    cg = compile_graph(G)
+    lay = cg.layer(mode)
+    resolved = [(cg.index[resolve_node(G, a, mode)], cg.index[resolve_node(G, b, mode)])
+                for a, b in pairs]
+    origins = sorted({a for a, _ in resolved})
+    row = {o: i for i, o in enumerate(origins)}
+    dist, pred = dijkstra(lay.csr, directed=True, indices=origins, return_predecessors=True)
+    dist, pred = np.atleast_2d(dist), np.atleast_2d(pred)
+    records = []
+    for a, b in resolved:
+        r = row[a]
+        rec = {"from": cg.node_ids[a], "to": cg.node_ids[b], "mode": mode,
+               "minutes": float(dist[r, b]) / 60.0}
+        rec.update(_path_terms(cg, lay, pred[r], a, b))
+        records.append(rec)
+    return pd.DataFrame.from_records(records)
+
+
+def _path_terms(cg: CompiledGraph, lay: _Layer, pred: np.ndarray, a: int, b: int) -> dict:
+    terms = dict.fromkeys(TERMS, 0.0)
+    out = {"km": np.inf, "lines": [], "timetable_min": np.inf, "path": []}
+    if a != b and pred[b] < 0:
+        return {**out, **{f"{t}_min": np.inf for t in TERMS}}
+    path = [b]
+    while path[-1] != a:
+        path.append(int(pred[path[-1]]))
+    path.reverse()
+    km, lines, first_wait = 0.0, [], None
+    for u, v in zip(path[:-1], path[1:], strict=True):
+        e = lay.edge(u, v)
+        t = TERMS[lay.term[e]]
+        minutes = lay.csr.data[e] / 60.0
+        terms[t] += minutes
+        if t == "wait" and first_wait is None:
+            first_wait = minutes
+        km += lay.length_m[e] / 1000.0
+        lid = cg.line_ids[lay.line[e]] if lay.line[e] >= 0 else ""
+        if lid and t == "in_vehicle" and (not lines or lines[-1] != lid):
+            lines.append(lid)
+    timetable = terms["in_vehicle"] + terms["dwell"] + terms["transfer"] + terms["wait"] - (
+        first_wait or 0.0)
+    return {"km": km, "lines": lines, "timetable_min": timetable,
+            "path": [cg.node_ids[i] for i in path], **{f"{t}_min": terms[t] for t in TERMS}}
