@@ -84,7 +84,6 @@ def _say(args, msg: str) -> None:
 
 def cmd_run(args) -> int:
     from .run import run_scenario
-
     from .scenario import read_scenario
 
     scn = read_scenario(args.scenario)

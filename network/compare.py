@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 
 LINE_FIELDS = ("open_year", "operating_speed_kph", "status", "line_class")

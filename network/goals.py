@@ -88,6 +88,24 @@ def read_goals(path: str | os.PathLike | None = None) -> list[Goal]:
     return goals
 
 
+def check_goal_ids(goals: Sequence[Goal], plan, file: str = "goals") -> None:
+    """Raise :class:`DataError` if a goal names a node or unit the plan doesn't have."""
+    from .plan import close_matches
+
+    probs = []
+    for g in goals:
+        for field, ids, known in (("origin", [g.origin], plan.nodes.index),
+                                  ("destination", g.destination, plan.nodes.index),
+                                  ("area", g.area, plan.population.index)):
+            for i in ids:
+                if i not in known:
+                    hint = close_matches(i, known)
+                    probs.append(Problem(file, g.id, field, f"unknown id {i!r}" + (
+                        f"; close matches: {', '.join(hint)}" if hint else "")))
+    if probs:
+        raise DataError(probs)
+
+
 def evaluate_goals(G, goals: Sequence[Goal], units=None) -> pd.DataFrame:
     """Verdicts of ``goals`` on one phase graph (columns :data:`GOAL_COLUMNS`)."""
     from .routing import od_times
@@ -99,7 +117,11 @@ def evaluate_goals(G, goals: Sequence[Goal], units=None) -> pd.DataFrame:
             rows.append(_share_row(G, g, units, year))
             continue
         mode = {"rail_station": "rail", "door_to_door": "any", "road": "road"}[g.measure]
-        od = od_times(G, [(g.origin, d) for d in g.destination], mode=mode)
+        present = [d for d in g.destination if d in G]  # stations not yet open are absent
+        if g.origin not in G or not present:
+            rows.append(_row(g, g.origin, "|".join(g.destination), np.inf, year))
+            continue
+        od = od_times(G, [(g.origin, d) for d in present], mode=mode)
         col = "timetable_min" if g.measure == "rail_station" else "minutes"
         best = od.loc[od[col].idxmin()] if np.isfinite(od[col]).any() else od.iloc[0]
         minutes = float(best[col])
@@ -154,6 +176,10 @@ def check_goals(years: Iterable[int] = DEFAULT_YEARS, scenario=None, goals=None,
         scenario = read_scenario(scenario)
     if goals is None or isinstance(goals, str | os.PathLike):
         goals = read_goals(goals or (scenario.run.goals if scenario else None))
+    from .graph import default_plan
+
+    plan = plan or default_plan()
+    check_goal_ids(goals, plan.with_scenario(scenario))
     units = population_units(plan) if any(g.measure == "population_share" for g in goals) else None
     frames = [evaluate_goals(graph_as_of(y, scenario, plan=plan, settings=settings), goals, units)
               for y in years]

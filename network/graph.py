@@ -25,6 +25,7 @@ Edge attributes: ``mode`` (rail, expressway, trunk, access), ``term`` (one of
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 import os
 from pathlib import Path
@@ -69,7 +70,10 @@ def settings_for(scenario: Scenario | None, settings: Settings | None = None) ->
     base = settings or Settings()
     if scenario is None or not scenario.settings:
         return base
-    return base.model_copy(update=dict(scenario.settings))
+    merged = base.model_dump()
+    for key, value in scenario.settings.items():  # dict settings are merged key by key
+        merged[key] = {**merged[key], **value} if isinstance(value, dict) else value
+    return Settings(**merged)
 
 
 def graph_as_of(year: int, scenario: Scenario | str | os.PathLike | None = None, *,
@@ -253,7 +257,7 @@ def _add_trunk(G, line, xy, nodes, s: Settings) -> None:
             chain.append(nid)
         chain.append(b)
         piece_len = length / pieces
-        for u, v in zip(chain[:-1], chain[1:], strict=True):
+        for u, v in itertools.pairwise(chain):
             seg = LineString([(G.nodes[u]["x"], G.nodes[u]["y"]), (G.nodes[v]["x"], G.nodes[v]["y"])])
             for p, q, g in ((u, v, seg), (v, u, seg.reverse())):
                 _add_edge(G, p, q, mode="trunk", term="in_vehicle", line_id=lid,

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from shapely.geometry import LineString, Point
 
-from .data import PLACE_KINDS, _Collector, _check_line
+from .data import PLACE_KINDS, _check_line, _Collector
 from .errors import DataError, Problem
 from .scenario import LineAddition, Scenario
 

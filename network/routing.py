@@ -12,6 +12,7 @@ origin–destination pair the minutes, the km, the lines used and every time ter
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 import weakref
@@ -31,7 +32,7 @@ from .plan import close_matches
 from .settings import TERMS
 
 MODES = ("any", "rail", "road")
-_MODE_EDGES = {"rail": ("rail",), "road": ("expressway", "trunk", "access")}
+_MODE_EDGES = {"rail": ("rail",), "road": ("expressway", "trunk", "access", "street")}
 PLACE_KINDS = ("centre", "county_seat", "town")
 
 
@@ -43,6 +44,7 @@ class _Layer:
     length_m: np.ndarray
     term: np.ndarray   # int codes into TERMS
     line: np.ndarray   # int codes into CompiledGraph.line_ids (-1: none)
+    street: np.ndarray  # True for local-street edges (OSM roads): access or egress by position
 
     def edge(self, u: int, v: int) -> int:
         """Position in ``csr.data`` of the edge u→v."""
@@ -117,7 +119,8 @@ def _build_layer(n: int, e: dict) -> _Layer:
     np.add.at(indptr, uu + 1, 1)
     indptr = np.cumsum(indptr)
     csr = csr_array((e["w"][sel], vv.astype(np.int32), indptr), shape=(n, n))
-    return _Layer(csr=csr, length_m=e["length"][sel], term=e["term"][sel], line=e["line"][sel])
+    return _Layer(csr=csr, length_m=e["length"][sel], term=e["term"][sel], line=e["line"][sel],
+                  street=e["street"][sel])
 
 
 _CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -177,7 +180,8 @@ def _compile(G: nx.MultiDiGraph) -> CompiledGraph:
         G=G, node_ids=node_ids, index=index, xy=np.column_stack([x, y]),
         lonlat=np.column_stack([lon, lat]), kind=kind, street=np.flatnonzero(layer == "street"),
         line_ids=np.array(list(line_codes), dtype=object),
-        edges=dict(u=u, v=v, w=w, length=length, term=term, mode=mode, line=line),
+        edges=dict(u=u, v=v, w=w, length=length, term=term, mode=mode, line=line,
+                   street=mode == mode_codes.get("street", -1)),
         mode_codes=mode_codes,
     )
 
@@ -322,10 +326,15 @@ def _path_terms(cg: CompiledGraph, lay: _Layer, pred: np.ndarray, a: int, b: int
     while path[-1] != a:
         path.append(int(pred[path[-1]]))
     path.reverse()
+    edges = [lay.edge(u, v) for u, v in itertools.pairwise(path)]
+    codes = [TERMS[lay.term[e]] for e in edges]
+    riding = [i for i, t in enumerate(codes) if t in ("in_vehicle", "entry")]
+    last_ride = riding[-1] if riding else len(edges)
     km, lines, first_wait = 0.0, [], None
-    for u, v in zip(path[:-1], path[1:], strict=True):
-        e = lay.edge(u, v)
-        t = TERMS[lay.term[e]]
+    for i, e in enumerate(edges):
+        t = codes[i]
+        if lay.street[e]:  # local streets count as access before the ride, egress after it
+            t = "egress" if i > last_ride else "access"
         minutes = lay.csr.data[e] / 60.0
         terms[t] += minutes
         if t == "wait" and first_wait is None:

@@ -6,10 +6,9 @@ import math
 
 import numpy as np
 import pytest
-
-from network import Settings, od_times, travel_times
 from pyproj import Geod
 
+from network import Settings, od_times, travel_times
 from network.data import haversine_km
 from network.graph import build_graph
 
