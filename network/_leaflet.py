@@ -19,10 +19,6 @@ from pathlib import Path
 
 import folium
 
-#: Leaflet images referenced by ``leaflet.css`` and by ``L.Icon.Default``.
-_IMAGES = ("layers.png", "layers-2x.png", "marker-icon.png", "marker-icon-2x.png",
-           "marker-shadow.png")
-
 
 def leaflet_dir() -> Path:
     """Folder of the installed ``xstatic-leaflet`` files (``leaflet.js``, ``leaflet.css``)."""

@@ -117,7 +117,7 @@ def _build_layer(n: int, e: dict) -> _Layer:
     uu, vv = e["u"][sel], e["v"][sel]
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.add.at(indptr, uu + 1, 1)
-    indptr = np.cumsum(indptr)
+    indptr = np.cumsum(indptr).astype(np.int32)  # int32: scipy's dijkstra takes it as is
     csr = csr_array((e["w"][sel], vv.astype(np.int32), indptr), shape=(n, n))
     return _Layer(csr=csr, length_m=e["length"][sel], term=e["term"][sel], line=e["line"][sel],
                   street=e["street"][sel])
@@ -126,21 +126,27 @@ def _build_layer(n: int, e: dict) -> _Layer:
 _CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def compile_graph(G: nx.MultiDiGraph) -> CompiledGraph:
-    """Compile ``G`` for routing (cached per graph; recompiled if its size changes).
+def compile_graph(G: nx.MultiDiGraph, refresh: bool = False) -> CompiledGraph:
+    """Compile ``G`` for routing, once: the result is cached with the graph.
+
+    The cache is checked cheaply (number of nodes and of adjacent node pairs), so it
+    notices added or removed nodes and links; after changing attributes or adding a
+    parallel edge to an existing pair, pass ``refresh=True``.
 
     Parameters
     ----------
     G : networkx.MultiDiGraph
         A graph following the schema of :func:`network.validate_graph`.
+    refresh : bool
+        Recompile even if a cached compilation looks current.
 
     Returns
     -------
     CompiledGraph
     """
-    stamp = (G.number_of_nodes(), G.number_of_edges())
+    stamp = (len(G._succ), sum(map(len, G._succ.values())))
     hit = _CACHE.get(G)
-    if hit is not None and hit[0] == stamp:
+    if hit is not None and hit[0] == stamp and not refresh:
         return hit[1]
     cg = _compile(G)
     _CACHE[G] = (stamp, cg)
@@ -204,6 +210,12 @@ def _strip(s: str) -> str:
     return s
 
 
+def _loose_match(name: str, query: str) -> bool:
+    """'潼南区(梓潼街道)' matches '潼南'; 'Tongnan District seat' matches 'tongnan'."""
+    n, q = _strip(name), _strip(query)
+    return bool(q) and (n == q or n.startswith(q + " "))
+
+
 def resolve_node(G: nx.MultiDiGraph, query, mode: str = "any"):
     """Resolve a node id or a Chinese/English place name to a node of ``G``.
 
@@ -224,7 +236,7 @@ def resolve_node(G: nx.MultiDiGraph, query, mode: str = "any"):
     for kinds in (wanted, fallbacks):
         for exact in (True, False):
             hits = [n for n, d in G.nodes(data=True) if d.get("kind") in kinds and any(
-                (_norm(d.get(k, "")) == q) if exact else (_strip(d.get(k, "")) == _strip(q))
+                (_norm(d.get(k, "")) == q) if exact else _loose_match(d.get(k, ""), q)
                 for k in ("name_zh", "name_en"))]
             if hits:
                 return min(hits, key=lambda n: (priority.get(G.nodes[n]["kind"], 9), str(n)))

@@ -112,5 +112,5 @@ def test_parallel_edges_take_minimum_not_sum(tiny_plan):
                speed_kph=60.0, travel_time_s=1e6)
     from network.routing import compile_graph
 
-    compile_graph(G)
+    compile_graph(G, refresh=True)
     assert od_times(G, [(u, v)], mode="road").iloc[0]["minutes"] == pytest.approx(base)

@@ -46,7 +46,8 @@ def test_expressway_is_entered_only_at_interchanges(tmp_path):
         at_ic_b + haversine_km(105.5, 30.49, lon, lat) / 30 * 60,     # from ic_b
         at_ic_b + acc + haversine_km(105.5, 30.5, lon, lat) / 30 * 60,  # from b
     ]
-    assert t_mid == pytest.approx(min(candidates), abs=0.1)
+    # the surface measures access on a 16-connected grid: ≤ 2.7 % longer than straight
+    assert min(candidates) - 0.1 <= t_mid <= min(candidates) * 1.03
     # driving past it on the expressway takes ~15 min: the cell must not get that
     assert t_mid > 40
 
@@ -61,7 +62,8 @@ def test_hsr_is_boarded_only_at_stations(tmp_path):
     # the train passes the midpoint after ~15 min, but nobody gets off there: the cell is
     # reached by local roads from a (every station route is longer)
     lon, lat = Transformer.from_crs("EPSG:32648", "EPSG:4326", always_xy=True).transform(x, y)
-    assert t_mid == pytest.approx(haversine_km(105.0, 30.5, lon, lat) / 30 * 60, abs=0.1)
+    by_road = haversine_km(105.0, 30.5, lon, lat) / 30 * 60
+    assert by_road - 0.1 <= t_mid <= by_road * 1.03  # grid metric: ≤ 2.7 % longer
     assert t_mid > 45
     t_b, _ = _cell_minutes(surf, 105.5, 30.51)
     assert t_b < 70  # but the far end is reached by train (entry+wait+30 min ride+exit)
