@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 import tomllib
 from collections.abc import Sequence
@@ -28,6 +29,10 @@ def _parser() -> argparse.ArgumentParser:
         epilog=EPILOG)
     p.add_argument("--quiet", "-q", action="store_true", help="print only results and errors")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    quiet = argparse.ArgumentParser(add_help=False)
+    quiet.add_argument("--quiet", "-q", action="store_true", default=argparse.SUPPRESS,
+                       help="print only results and errors (no progress bars)")
+    sub = _WithParents(sub, [quiet])
 
     s = sub.add_parser("info", help="lines and km per network and status in a year",
                        description="Print, per network and status, the number of lines in "
@@ -69,6 +74,17 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+class _WithParents:
+    """Subparsers that all share the given parent parsers (e.g. ``--quiet``)."""
+
+    def __init__(self, sub, parents):
+        self._sub, self._parents = sub, parents
+
+    def add_parser(self, *args, **kwargs):
+        kwargs.setdefault("parents", self._parents)
+        return self._sub.add_parser(*args, **kwargs)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return the exit code."""
     args = _parser().parse_args(argv)
@@ -84,6 +100,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # e.g. `python -m network info | head`
+        sys.stderr.close()
+        return 0
+    except Exception as exc:  # an internal error: one line, a traceback only on request
+        if os.environ.get("SUINING_DEBUG"):
+            raise
+        print(f"internal error: {type(exc).__name__}: {exc} (set SUINING_DEBUG=1 for the "
+              "traceback)", file=sys.stderr)
+        return 1
 
 
 def _dispatch(args) -> int:

@@ -14,8 +14,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from .progress import progress
-
 
 def add_parsers(sub, epilog: str) -> None:
     """Register the scenario commands on the CLI's subparsers."""
@@ -26,6 +24,7 @@ def add_parsers(sub, epilog: str) -> None:
     s.add_argument("scenario", metavar="SCENARIO")
     s.add_argument("--out", help="output folder (default out/<scenario name>)")
     s.add_argument("--tiles", help="add web tiles (e.g. OpenStreetMap); needs internet to view")
+    _scale_args(s)
 
     s = sub.add_parser("compare", help="compare two scenarios on one map and table",
                        description="Compare scenarios A and B (each in its own year): the area "
@@ -43,7 +42,21 @@ def add_parsers(sub, epilog: str) -> None:
                        epilog=epilog)
     s.add_argument("scenario", metavar="SCENARIO")
     s.add_argument("--out", help="output folder (default out/<scenario name>)")
-    s.add_argument("--scheduler", help="Dask scheduler address, or 'local' for a LocalCluster")
+    _scale_args(s)
+
+    s = sub.add_parser("batch", help="isochrones (and goals) of several scenarios × origins",
+                       description="Compute isochrone bands for every SCENARIO × year × ORIGIN "
+                                   "in one batch, serially or on Dask workers, into one "
+                                   "GeoPackage (and goals.csv beside it with --goals).",
+                       epilog=epilog)
+    s.add_argument("scenarios", metavar="SCENARIO", nargs="+")
+    s.add_argument("--origins", nargs="+", required=True, help="node ids or place names")
+    s.add_argument("--years", type=int, nargs="+", help="default: each scenario's own year")
+    s.add_argument("--minutes", type=float, nargs="+", default=[15, 30, 45, 60, 90])
+    s.add_argument("--cell-m", type=float, default=500, help="grid cell, m (default 500)")
+    s.add_argument("--goals", action="store_true", help="also write goals.csv")
+    s.add_argument("--out", required=True, help="output .gpkg or .geojson")
+    _scale_args(s)
 
     s = sub.add_parser("maps", help="regenerate the maps of every shipped scenario",
                        description="Render every scenario in scenarios/ to DIR/<name>.html and "
@@ -60,6 +73,13 @@ def add_parsers(sub, epilog: str) -> None:
     s.add_argument("--minutes", type=float, nargs="+", default=[15, 30, 45, 60, 90])
     s.add_argument("--cell-m", type=float, default=500, help="grid cell, m (default 500)")
     s.add_argument("--out", required=True, help="output .gpkg or .geojson")
+
+
+def _scale_args(s) -> None:
+    s.add_argument("--workers", type=int, metavar="N",
+                   help="run on a local Dask cluster of N worker processes (needs .[dask])")
+    s.add_argument("--scheduler", metavar="ADDRESS",
+                   help="run on an existing Dask cluster, e.g. tcp://host:8786")
 
 
 @contextmanager
@@ -83,13 +103,16 @@ def _say(args, msg: str) -> None:
 
 
 def cmd_run(args) -> int:
+    from .batch import client_for
+    from .graph import default_plan
     from .run import run_scenario
     from .scenario import read_scenario
 
     scn = read_scenario(args.scenario)
+    default_plan().with_scenario(scn)  # bad ids fail here, before anything is computed
     out = Path(args.out or Path("out") / scn.name)
-    with staged_dir(out) as tmp:
-        written = run_scenario(scn, tmp, tiles=args.tiles, quiet=args.quiet)
+    with client_for(args.workers, args.scheduler) as client, staged_dir(out) as tmp:
+        written = run_scenario(scn, tmp, tiles=args.tiles, quiet=args.quiet, client=client)
     for name in written:
         _say(args, f"wrote {out / name}")
     return 0
@@ -110,33 +133,46 @@ def cmd_compare(args) -> int:
 
 
 def cmd_rank(args) -> int:
-    from .batch import mapper_for
+    from .batch import batch_rank, client_for
     from .goals import read_goals
     from .graph import default_plan, settings_for
     from .io import write_csv
-    from .rank import rank_lines
     from .scenario import read_scenario
 
     scn = read_scenario(args.scenario)
     plan = default_plan().with_scenario(scn)
     goals = read_goals(scn.run.goals) if scn.run.goals else None
     out = Path(args.out or Path("out") / scn.name)
-    n = len(plan.lines_as_of(scn.year))
-    with mapper_for(args.scheduler) as mapper, \
-            progress(n, f"ranking {n} lines", quiet=args.quiet) as tick:
-        def tracked(func, items):
-            for r in mapper(func, items):
-                tick()
-                yield r
-
-        table = rank_lines(plan, scn.year, goals=goals, settings=settings_for(scn), mapper=tracked)
+    with client_for(args.workers, args.scheduler) as client:
+        table = batch_rank(plan, scn.year, client, goals=goals, settings=settings_for(scn),
+                           progress=not args.quiet)
     with staged_dir(out) as tmp:
         write_csv(table, tmp / "ranking.csv")
     show = table.copy()
-    show["person_minutes_saved"] = (show["person_minutes_saved"] / 1e6).round(2)
+    show["person_minutes_saved"] = (show["person_minutes_saved"] / 1e6).round(3)
     show = show.rename(columns={"person_minutes_saved": "M_person_min_saved"})
-    print(show.drop(columns=["name_en"]).to_string(index=False))
+    print(show.drop(columns=["name_en"]).round(2).to_string(index=False))
     _say(args, f"wrote {out / 'ranking.csv'}")
+    return 0
+
+
+def cmd_batch(args) -> int:
+    from .batch import batch_goals, batch_isochrones, client_for
+    from .io import write_csv, write_with
+
+    out = Path(args.out)
+    with client_for(args.workers, args.scheduler) as client:
+        bands = batch_isochrones(args.scenarios, args.origins, args.years, client,
+                                 minutes=tuple(args.minutes), cell_m=args.cell_m,
+                                 progress=not args.quiet)
+        goals = batch_goals(args.scenarios, args.years, client) if args.goals else None
+    driver = "GPKG" if out.suffix == ".gpkg" else "GeoJSON"
+    write_with(lambda p: bands.to_file(p, driver=driver, layer="isochrones"), out)
+    if goals is not None:
+        write_csv(goals, out.with_name("goals.csv"))
+    cols = ["scenario", "year", "origin", "band_min", "reach_area_km2", "reach_population"]
+    print(pd.DataFrame(bands[cols]).round(1).to_string(index=False))
+    _say(args, f"wrote {out}")
     return 0
 
 

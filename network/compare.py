@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import geopandas as gpd
 import pandas as pd
 
-LINE_FIELDS = ("open_year", "operating_speed_kph", "status", "line_class")
+LINE_FIELDS = ("open_year", "operating_speed_kph", "lanes", "status", "line_class")
 
 
 @dataclass(frozen=True)

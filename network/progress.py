@@ -17,8 +17,11 @@ def progress(total: int, label: str, quiet: bool = False) -> Iterator[Callable[[
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     console = Console(file=sys.stderr)
+    if not console.is_terminal:  # logs and pipes get no bar (and no stray newlines)
+        yield lambda: None
+        return
     with Progress("[progress.description]{task.description}", BarColumn(),
                   MofNCompleteColumn(), TimeElapsedColumn(), console=console,
-                  transient=not console.is_terminal) as bar:
+                  transient=True) as bar:
         task = bar.add_task(label, total=total)
         yield lambda: bar.advance(task)

@@ -13,7 +13,8 @@ the population table to the main urban area, Chengdu and Chongqing, weighted by 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -45,6 +46,70 @@ def without_line(plan, line_id: str):
     return replace(plan, lines={k: v for k, v in plan.lines.items() if k != line_id})
 
 
+@dataclass(frozen=True)
+class Baseline:
+    """What every leave-one-out item is compared with (computed once per ranking).
+
+    Attributes
+    ----------
+    trips : DataFrame
+        ``origin, destination, weight``.
+    minutes : numpy.ndarray
+        Door-to-door minutes of each trip with every line, capped at ``cap_min``.
+    verdicts : dict
+        Goal id → passed, with every line.
+    goals : tuple of Goal
+    cap_min : float
+    """
+
+    trips: pd.DataFrame
+    minutes: np.ndarray
+    verdicts: dict
+    goals: tuple
+    cap_min: float
+
+    @property
+    def weights(self) -> np.ndarray:
+        return self.trips["weight"].to_numpy(float)
+
+
+def baseline(plan, year: int, settings, trips: pd.DataFrame, goals=(), cap_min: float = 240.0
+             ) -> Baseline:
+    """Route the trips and check the goals on the full plan in ``year``."""
+    from .graph import build_graph
+
+    G = build_graph(plan, year, settings)
+    return Baseline(trips=trips, minutes=trip_minutes(G, trips, cap_min),
+                    verdicts=_verdicts(G, list(goals)), goals=tuple(goals), cap_min=cap_min)
+
+
+def leave_one_out(plan, year: int, settings, base: Baseline, line_id: str) -> dict:
+    """The ranking row of ``line_id``: what the trips and goals lose without it."""
+    from .graph import build_graph
+
+    G = build_graph(without_line(plan, line_id), year, settings)
+    lost = trip_minutes(G, base.trips, base.cap_min) - base.minutes
+    w = base.weights
+    flips = [g for g, ok in _verdicts(G, list(base.goals)).items() if ok != base.verdicts[g]]
+    return {"line_id": line_id, "person_minutes_saved": float(w @ lost),
+            "minutes_saved_per_trip": float(w @ lost / w.sum()), "goals_flipped": ", ".join(flips)}
+
+
+RANK_COLUMNS = ["line_id", "name_zh", "name_en", "network", "person_minutes_saved",
+                "minutes_saved_per_trip", "goals_flipped"]
+
+
+def ranking_table(rows: list[dict], plan) -> pd.DataFrame:
+    """Leave-one-out rows as the sorted ranking table (columns :data:`RANK_COLUMNS`)."""
+    out = pd.DataFrame(rows, columns=["line_id", "person_minutes_saved",
+                                      "minutes_saved_per_trip", "goals_flipped"])
+    meta = pd.DataFrame([{"line_id": k, "name_zh": v["name_zh"], "name_en": v["name_en"],
+                          "network": v["network"]} for k, v in plan.lines.items()])
+    out = out.merge(meta, on="line_id", how="left")[RANK_COLUMNS]
+    return out.sort_values(["person_minutes_saved", "line_id"], ascending=[False, True],
+                           ignore_index=True)
+
+
 def rank_lines(plan, year: int, *, trips: pd.DataFrame | None = None, goals=None,
                settings=None, lines: Sequence[str] | None = None, cap_min: float = 240.0,
                mapper: Callable | None = None) -> pd.DataFrame:
@@ -65,43 +130,23 @@ def rank_lines(plan, year: int, *, trips: pd.DataFrame | None = None, goals=None
     cap_min : float
         Minutes counted for an unreachable trip.
     mapper : callable, optional
-        ``mapper(func, items)`` → list; e.g. a Dask-backed map (see :mod:`network.batch`).
-        Defaults to the built-in ``map``.
+        ``mapper(func, items)`` → iterable of results in order (e.g. from
+        :func:`network.batch.mapper_for`). Defaults to the built-in ``map``.
 
     Returns
     -------
     pandas.DataFrame
-        Sorted by ``person_minutes_saved`` (descending): ``line_id, name_zh, name_en,
-        network, person_minutes_saved, minutes_saved_per_trip, goals_flipped``.
+        Sorted by ``person_minutes_saved`` (descending), columns :data:`RANK_COLUMNS`.
     """
-    from .graph import build_graph, settings_for
+    from .graph import settings_for
 
     cfg = settings or settings_for(plan.scenario)
     trips = default_trips(plan) if trips is None else trips
-    weights = trips["weight"].to_numpy(float)
     if lines is None:
         lines = sorted(ln["id"] for ln in plan.lines_as_of(year))
-    G0 = build_graph(plan, year, cfg)
-    base = trip_minutes(G0, trips, cap_min)
-    base_goals = _verdicts(G0, goals)
-
-    def task(line_id: str) -> dict:
-        G = build_graph(without_line(plan, line_id), year, cfg)
-        lost = trip_minutes(G, trips, cap_min) - base
-        flips = [g for g, ok in _verdicts(G, goals).items() if ok != base_goals[g]]
-        return {"line_id": line_id, "person_minutes_saved": float(weights @ lost),
-                "minutes_saved_per_trip": float(weights @ lost / weights.sum()),
-                "goals_flipped": ", ".join(flips)}
-
-    rows = list((mapper or map)(task, lines))
-    out = pd.DataFrame(rows)
-    meta = pd.DataFrame([{"line_id": k, "name_zh": v["name_zh"], "name_en": v["name_en"],
-                          "network": v["network"]} for k, v in plan.lines.items()])
-    out = out.merge(meta, on="line_id", how="left")
-    out = out[["line_id", "name_zh", "name_en", "network", "person_minutes_saved",
-               "minutes_saved_per_trip", "goals_flipped"]]
-    return out.sort_values(["person_minutes_saved", "line_id"], ascending=[False, True],
-                           ignore_index=True)
+    base = baseline(plan, year, cfg, trips, goals or (), cap_min)
+    rows = list((mapper or map)(partial(leave_one_out, plan, year, cfg, base), lines))
+    return ranking_table(rows, plan)
 
 
 def _verdicts(G, goals) -> dict:

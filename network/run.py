@@ -26,8 +26,13 @@ def _context(scn, year=None):
     return plan, cfg, build_graph(plan, year, cfg)
 
 
-def run_scenario(scn, out: Path, tiles: str | None = None, quiet: bool = False) -> list[str]:
-    """Run a scenario and write its outputs into ``out``; return the file names written."""
+def run_scenario(scn, out: Path, tiles: str | None = None, quiet: bool = False,
+                 client=None) -> list[str]:
+    """Run a scenario and write its outputs into ``out``; return the file names written.
+
+    With a Dask ``client`` the isochrones of the scenario's origins are computed on the
+    workers (:func:`network.batch.batch_isochrones`); the files are the same.
+    """
     from .compare import goal_flips, line_differences, side
     from .goals import evaluate_goals, read_goals
     from .io import write_csv, write_text, write_with
@@ -42,8 +47,7 @@ def run_scenario(scn, out: Path, tiles: str | None = None, quiet: bool = False) 
         units = population_units(plan, cfg)
         goals = read_goals(opts.goals) if opts.goals else []
         tick()
-        bands = {o: isochrones(G, o, minutes=tuple(opts.bands_min), cell_m=opts.cell_m,
-                               units=units) for o in opts.origins}
+        bands = _origin_bands(scn, G, units, client)
         for _ in opts.origins:
             tick()
         goal_table = evaluate_goals(G, goals, units) if goals else None
@@ -94,6 +98,22 @@ def run_scenario(scn, out: Path, tiles: str | None = None, quiet: bool = False) 
     return written
 
 
+def _origin_bands(scn, G, units, client) -> dict:
+    """Isochrone bands of each of the scenario's origins, in order."""
+    from .isochrones import isochrones
+
+    opts = scn.run
+    if client is None:
+        return {o: isochrones(G, o, minutes=tuple(opts.bands_min), cell_m=opts.cell_m,
+                              units=units) for o in opts.origins}
+    from .batch import batch_isochrones
+
+    allb = batch_isochrones([scn], opts.origins, [scn.year], client,
+                            minutes=tuple(opts.bands_min), cell_m=opts.cell_m)
+    allb = allb.drop(columns=["scenario", "year"])
+    return {o: allb[allb["origin"] == o].reset_index(drop=True) for o in opts.origins}
+
+
 def report_text(scn, goals, bands: dict, base_bands, base_year: int, lines: pd.DataFrame,
                 flips: pd.DataFrame) -> str:
     """The one-page Markdown report of a run."""
@@ -105,7 +125,9 @@ def report_text(scn, goals, bands: dict, base_bands, base_year: int, lines: pd.D
         parts += [f"## Goals: {met} of {len(goals)} met in {scn.year}", ""]
         g = goals[["goal_id", "label", "measure", "limit_min", "minutes", "margin_min", "value",
                    "passed"]].copy()
-        parts += [md_table(g), ""]
+        g["value"] = [f"{v:.1%} (target {t:.0%})" if v == v else "–"
+                      for v, t in zip(g["value"], goals["target"], strict=True)]
+        parts += [md_table(g.rename(columns={"value": "population share"})), ""]
     for origin, b in bands.items():
         parts += [f"## Population and area within reach of `{origin}`", ""]
         cols = ["band_min", "reach_area_km2", "reach_population"]
@@ -113,6 +135,8 @@ def report_text(scn, goals, bands: dict, base_bands, base_year: int, lines: pd.D
         t["reach_population_base"] = pd.Series(base_bands["reach_population"].to_numpy()) \
             if origin == next(iter(bands)) else float("nan")
         t = t.rename(columns={"reach_population_base": f"reach_population_{base_year}"})
+        for col in t.columns[2:]:
+            t[col] = t[col].map(lambda v: f"{v:,.0f}" if v == v else "–")
         parts += [md_table(t), ""]
     parts += [f"## What changed against {base_year}", "", "Lines:", "",
               md_table(lines[["id", "name_zh", "network", "change", "detail"]]), "",

@@ -44,14 +44,16 @@ from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, ValidationErro
 from .errors import DataError, Problem
 
 Year = Annotated[int, Field(ge=1950, le=2060)]
-Point = tuple[Annotated[float, Field(ge=-180, le=180)], Annotated[float, Field(ge=-90, le=90)]]
+#: A ``[lon, lat]`` route point, WGS84 degrees.
+Point = Annotated[list[Annotated[float, Field(ge=-180, le=180)]], Field(min_length=2, max_length=2)]
 
 #: Largest scenario file accepted, bytes (scenario files are a few kB).
 MAX_SCENARIO_BYTES = 1_000_000
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # strict: a TOML string "2025" is not a year; unknown keys are errors
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 class LineModification(_Strict):
@@ -80,7 +82,7 @@ class LineAddition(_Strict):
     operating_speed_kph: PositiveFloat
     design_speed_kph: PositiveFloat | None = None
     open_year: Year
-    route: list[str | Point] = Field(min_length=2)
+    route: list[Annotated[str, Field(min_length=1)] | Point] = Field(min_length=2)
     stops: list[str] | None = None
     status: Literal["existing", "under_construction", "planned", "proposed"] = "planned"
     plan_group: str = "scenario"
@@ -151,8 +153,9 @@ def _problems(file: str, exc: ValidationError, record: str) -> list[Problem]:
     probs = []
     for err in exc.errors():
         loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function")))
-        # drop pydantic's union branch labels ("str", "tuple[...]") from the key path
-        loc = tuple(p for p in loc if not (isinstance(p, str) and ("[" in p or p in ("str", "int"))))
+        # drop pydantic's union branch labels ("str", "list[...]") from the key path
+        loc = tuple(p for p in loc
+                    if not (isinstance(p, str) and ("[" in p or p in ("str", "int", "float"))))
         probs.append(Problem(file, record, _key_path(loc), err["msg"]))
     return probs
 

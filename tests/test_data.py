@@ -98,7 +98,7 @@ def test_phases_nest(graphs):
 
 
 def test_chengdawan_opens_2027(graphs):
-    cdw = {"r_cdw_w", "r_cdw_ne"}
+    cdw = {"r_chengdawan_w", "r_chengdawan_ne"}
     assert not cdw & _line_ids(graphs[2025])
     assert cdw <= _line_ids(graphs[2027])
 
