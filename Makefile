@@ -22,7 +22,7 @@ demo: install
 
 ## the test suite, with the network cut after installation
 test: install
-	scripts/offline $(PY) -m pytest -q
+	scripts/offline $(PY) -m pytest -q --nbmake tests notebooks
 
 lint: install
 	$(VENV)/bin/ruff check .
@@ -33,8 +33,10 @@ maps: install
 
 ## benchmarks (on demand, not in CI)
 bench: install
-	$(PY) -m pip install --quiet -e '.[test,osm]'
 	$(PY) benchmarks/bench_isochrones.py
+	$(PY) benchmarks/bench_osm.py
+	$(PY) benchmarks/bench_batch.py
+	$(PY) benchmarks/bench_run.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache

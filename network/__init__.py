@@ -18,6 +18,7 @@ from .errors import DataError, GraphSchemaError, NetworkError, UnknownPlaceError
 from .goals import check_goals, first_year_met, read_goals
 from .graph import default_plan, graph_as_of, graph_to_gdfs, validate_graph
 from .isochrones import isochrones, travel_time_surface
+from .osm import OSMError, attach_roads, load_roads
 from .plan import Plan
 from .population import county_boundaries, population_units
 from .routing import compile_graph, od_times, resolve_node, travel_times
@@ -31,10 +32,12 @@ __all__ = [
     "DataError",
     "GraphSchemaError",
     "NetworkError",
+    "OSMError",
     "Plan",
     "Scenario",
     "Settings",
     "UnknownPlaceError",
+    "attach_roads",
     "check_goals",
     "compile_graph",
     "county_boundaries",
@@ -44,6 +47,7 @@ __all__ = [
     "graph_to_gdfs",
     "isochrones",
     "load_plan",
+    "load_roads",
     "od_times",
     "parse_scenario",
     "population_units",

@@ -30,7 +30,7 @@ complete::
 Convenience wrappers: :func:`batch_isochrones` (one GeoDataFrame), :func:`batch_goals`
 (one goal table) and :func:`batch_rank` (the table of :func:`network.rank.rank_lines`).
 
-Dask is optional (``pip install 'suining-network[dask]'``, or ``pip install -e '.[dask]'``
+Dask is optional (``pip install 'suining-network[scale]'``, or ``pip install -e '.[scale]'``
 from a checkout); without it only the serial path works.
 """
 
@@ -61,7 +61,7 @@ if TYPE_CHECKING:
     from .settings import Settings
 
 DASK_HINT = ("Dask is not installed; batch runs on workers need it: "
-             "pip install 'suining-network[dask]' (from a checkout: pip install -e '.[dask]')")
+             "pip install 'suining-network[scale]' (from a checkout: pip install -e '.[scale]')")
 BASE = ""  # scenario key of the plan without a scenario
 
 __all__ = [

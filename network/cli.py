@@ -22,6 +22,8 @@ EPILOG = "Exit codes: 0 success, 2 bad input, 1 internal error."
 
 
 def _parser() -> argparse.ArgumentParser:
+    from . import commands
+
     p = argparse.ArgumentParser(
         prog="python -m network",
         description="Suining plan networks: phase graphs, door-to-door travel times, "
@@ -53,6 +55,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="any (door to door, default), rail (station to station), road")
     s.add_argument("--scenario", help="scenario file or name to apply")
     s.add_argument("--json", action="store_true", help="print one JSON object")
+    commands.add_osm_args(s)
 
     s = sub.add_parser("goals", help="check the plan's travel-time goals by year",
                        description="Verdicts on the 1-hour and half-hour goals in each year, "
@@ -67,8 +70,6 @@ def _parser() -> argparse.ArgumentParser:
                                    "folder (default data/geo) without running anything.",
                        epilog=EPILOG)
     s.add_argument("path", nargs="?", help="scenario .toml, goals .toml, or data folder")
-
-    from . import commands
 
     commands.add_parsers(sub, EPILOG)
     return p
@@ -161,11 +162,14 @@ def _fmt_min(m: float) -> str:
 
 
 def cmd_od(args) -> int:
+    from .commands import with_osm
     from .graph import graph_as_of
     from .routing import od_times
+    from .scenario import read_scenario
     from .settings import TERMS
 
-    G = graph_as_of(args.year, args.scenario)
+    scn = read_scenario(args.scenario) if args.scenario else None
+    G = graph_as_of(args.year, with_osm(scn, args), online=args.online)
     row = od_times(G, [(args.origin, args.destination)], mode=args.mode).iloc[0]
     reach = math.isfinite(row["minutes"])
     if args.json:

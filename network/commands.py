@@ -24,6 +24,7 @@ def add_parsers(sub, epilog: str) -> None:
     s.add_argument("scenario", metavar="SCENARIO")
     s.add_argument("--out", help="output folder (default out/<scenario name>)")
     s.add_argument("--tiles", help="add web tiles (e.g. OpenStreetMap); needs internet to view")
+    add_osm_args(s)
     _scale_args(s)
 
     s = sub.add_parser("compare", help="compare two scenarios on one map and table",
@@ -73,11 +74,33 @@ def add_parsers(sub, epilog: str) -> None:
     s.add_argument("--minutes", type=float, nargs="+", default=[15, 30, 45, 60, 90])
     s.add_argument("--cell-m", type=float, default=500, help="grid cell, m (default 500)")
     s.add_argument("--out", required=True, help="output .gpkg or .geojson")
+    add_osm_args(s)
+
+
+def add_osm_args(s) -> None:
+    """``--osm PATH`` and ``--online``: local streets from an OpenStreetMap extract."""
+    s.add_argument("--osm", metavar="PATH",
+                   help="attach local streets from an OSM extract (.osm/.osm.xml/.graphml)")
+    s.add_argument("--online", action="store_true",
+                   help="allow --osm to be a place name downloaded with OSMnx (needs internet)")
+
+
+def with_osm(scn, args):
+    """The scenario with ``--osm`` (if given) as its ``osm`` key, or a bare one for it."""
+    if not getattr(args, "osm", None):
+        return scn
+    from .scenario import Scenario
+
+    p = Path(args.osm)
+    osm = str(p.resolve()) if p.exists() else args.osm
+    if scn is None:
+        scn = Scenario(name="osm", year=getattr(args, "year", 2025))
+    return scn.model_copy(update={"osm": osm})
 
 
 def _scale_args(s) -> None:
     s.add_argument("--workers", type=int, metavar="N",
-                   help="run on a local Dask cluster of N worker processes (needs .[dask])")
+                   help="run on a local Dask cluster of N worker processes (needs .[scale])")
     s.add_argument("--scheduler", metavar="ADDRESS",
                    help="run on an existing Dask cluster, e.g. tcp://host:8786")
 
@@ -108,7 +131,7 @@ def cmd_run(args) -> int:
     from .run import run_scenario
     from .scenario import read_scenario
 
-    scn = read_scenario(args.scenario)
+    scn = with_osm(read_scenario(args.scenario), args)
     default_plan().with_scenario(scn)  # bad ids fail here, before anything is computed
     out = Path(args.out or Path("out") / scn.name)
     with client_for(args.workers, args.scheduler) as client, staged_dir(out) as tmp:
@@ -191,8 +214,10 @@ def cmd_isochrones(args) -> int:
     from .graph import graph_as_of
     from .io import write_with
     from .isochrones import isochrones
+    from .scenario import read_scenario
 
-    G = graph_as_of(args.year, args.scenario)
+    scn = read_scenario(args.scenario) if args.scenario else None
+    G = graph_as_of(args.year, with_osm(scn, args), online=args.online)
     bands = isochrones(G, args.origin, minutes=tuple(args.minutes), cell_m=args.cell_m)
     out = Path(args.out)
     driver = "GPKG" if out.suffix == ".gpkg" else "GeoJSON"

@@ -16,7 +16,8 @@ The access rule is built into the graph's shape:
 * **Access.** Each station and interchange is linked to the place it serves by access
   and egress edges (straight-line distance × detour factor at the local speed).
 
-Edge attributes: ``mode`` (rail, expressway, trunk, access), ``term`` (one of
+Edge attributes: ``mode`` (rail, expressway, trunk, access, and street for OSM roads
+attached by :mod:`network.osm`), ``term`` (one of
 :data:`network.settings.TERMS`), ``line_id`` ("" if none), ``length_m``, ``speed_kph``
 (0 for pure time penalties), ``travel_time_s``. Node attributes: ``x``, ``y`` (lon, lat),
 ``kind``, ``name_zh``, ``name_en``, ``layer`` (street, rail, expressway).
@@ -77,7 +78,9 @@ def settings_for(scenario: Scenario | None, settings: Settings | None = None) ->
 
 
 def graph_as_of(year: int, scenario: Scenario | str | os.PathLike | None = None, *,
-                plan: Plan | None = None, settings: Settings | None = None) -> nx.MultiDiGraph:
+                plan: Plan | None = None, settings: Settings | None = None,
+                osm: str | os.PathLike | nx.MultiDiGraph | None = None,
+                online: bool = False) -> nx.MultiDiGraph:
     """The network as it stands in ``year``.
 
     Parameters
@@ -92,6 +95,12 @@ def graph_as_of(year: int, scenario: Scenario | str | os.PathLike | None = None,
         Defaults to :func:`default_plan`.
     settings : Settings, optional
         Travel-time parameters; a scenario's ``[settings]`` override them.
+    osm : path or MultiDiGraph, optional
+        Local streets to attach as the access network (:mod:`network.osm`): an OSM
+        extract, a GraphML file, or roads already loaded with
+        :func:`network.osm.load_roads`. Defaults to the scenario's ``osm`` key.
+    online : bool
+        Allow :func:`network.osm.load_roads` to download (only with a place name).
 
     Returns
     -------
@@ -102,7 +111,30 @@ def graph_as_of(year: int, scenario: Scenario | str | os.PathLike | None = None,
         scenario = read_scenario(scenario)
     plan = (plan or default_plan()).with_scenario(scenario)
     cfg = settings_for(scenario, settings)
-    return build_graph(plan, year, cfg)
+    G = build_graph(plan, year, cfg)
+    if osm is None and scenario is not None:
+        osm = scenario.osm_path()
+    if osm is not None:
+        from .osm import attach_roads
+
+        roads = osm if isinstance(osm, nx.MultiDiGraph) else _roads(osm, online)
+        snap = scenario.osm_snap_max_m if scenario is not None else 300.0
+        G = attach_roads(G, roads, snap_max_m=snap, settings=cfg)
+    return G
+
+
+_ROADS: dict = {}  # loaded OSM roads by (source, size, mtime): one load per process
+
+
+def _roads(source, online: bool) -> nx.MultiDiGraph:
+    from .osm import load_roads
+
+    p = Path(source)
+    key = (str(p.resolve()), *((p.stat().st_size, p.stat().st_mtime_ns) if p.exists() else ()))
+    if key not in _ROADS:
+        _ROADS.clear()  # keep one extract in memory
+        _ROADS[key] = load_roads(source, online=online)
+    return _ROADS[key]
 
 
 def build_graph(plan: Plan, year: int, settings: Settings) -> nx.MultiDiGraph:

@@ -490,6 +490,9 @@ def prepare_scene(year: int | None = None, scenario: Scenario | str | os.PathLik
         if boundaries.attrs.get("source"):
             sources.append(str(boundaries.attrs["source"]))
     sources.append("Lines, stations: data/geo (see SOURCES.md); travel times: network model")
+    # station positions are partly derived from OpenStreetMap, and so are local streets
+    # when an extract is attached: the ODbL requires the attribution on the map
+    sources.append(str(G.graph.get("osm", {}).get("attribution") or OSM_ATTRIBUTION))
     return Scene(plan=plan, G=G, year=year, scenario=name, lines=lines, future=future,
                  points=points, places=places, bands=bands, origin=origin_id, goals=table,
                  boundaries=boundaries, sources=sources)
@@ -731,6 +734,9 @@ class _Script(folium.MacroElement):
         super().__init__()
         self._name = "SnScript"
         self.code = code.replace("{map}", m.get_name())
+
+
+OSM_ATTRIBUTION = "Station positions and streets partly © OpenStreetMap contributors, ODbL 1.0"
 
 
 def _new_map(title: str, tiles: str | None, attr: str | None, sources: list[str]) -> folium.Map:

@@ -241,7 +241,7 @@ def resolve_node(G: nx.MultiDiGraph, query, mode: str = "any"):
             if hits:
                 return min(hits, key=lambda n: (priority.get(G.nodes[n]["kind"], 9), str(n)))
     names = {n for n, d in G.nodes(data=True) if d.get("layer") == "street"
-             and d.get("kind") != "roadpoint"}
+             and d.get("kind") not in ("roadpoint", "street")}
     labels = names | {G.nodes[n]["name_zh"] for n in names} | {G.nodes[n]["name_en"] for n in names}
     raise UnknownPlaceError(str(query), close_matches(str(query), sorted(labels)))
 

@@ -18,12 +18,11 @@ MAP_INDEX_TITLE = "Suining plan networks — maps / 遂宁规划路网地图"
 
 
 def _context(scn, year=None):
-    from .graph import build_graph, default_plan, settings_for
+    from .graph import default_plan, graph_as_of, settings_for
 
     plan = default_plan().with_scenario(scn)
-    cfg = settings_for(scn)
     year = scn.year if year is None else year
-    return plan, cfg, build_graph(plan, year, cfg)
+    return plan, settings_for(scn), graph_as_of(year, scn)
 
 
 def run_scenario(scn, out: Path, tiles: str | None = None, quiet: bool = False,

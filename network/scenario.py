@@ -24,6 +24,8 @@ required::
     [settings]                # any field of network.Settings
     detour_factor = 1.4
 
+    osm = "suining.osm"       # optional: local streets from an OSM extract (network.osm)
+
     [run]                     # what `python -m network run` computes and writes
     origins = ["suining"]
     bands_min = [15, 30, 45, 60, 90]
@@ -136,7 +138,22 @@ class Scenario(_Strict):
     lines: Lines = Lines()
     settings: dict[str, object] = {}
     run: RunOptions = RunOptions()
+    osm: str | None = None
+    osm_snap_max_m: PositiveFloat = 300.0
     path: str | None = None
+
+    def osm_path(self) -> Path | str | None:
+        """The ``osm`` extract, resolved relative to the scenario file.
+
+        A value that names no file is returned as given: a place name, which
+        :func:`network.osm.load_roads` downloads only when asked to go online.
+        """
+        if not self.osm:
+            return None
+        p = Path(self.osm)
+        if not p.is_absolute() and self.path:
+            p = Path(self.path).parent / p
+        return p if p.exists() else self.osm
 
 
 def _key_path(loc: tuple) -> str:

@@ -184,7 +184,7 @@ def test_mapper_for_an_existing_scheduler(client):
 
 def test_without_dask_the_install_hint_is_raised(monkeypatch, tiny):
     monkeypatch.setitem(sys.modules, "dask.distributed", None)  # import fails
-    hint = r"pip install 'suining-network\[dask\]'.*\.\[dask\]"
+    hint = r"pip install 'suining-network\[scale\]'.*\.\[scale\]"
     with pytest.raises(NetworkError, match=hint), client_for(workers=2):
         pass
     with pytest.raises(NetworkError, match=hint), mapper_for("local"):
