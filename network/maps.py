@@ -1261,8 +1261,20 @@ def save_map(m: folium.Map, path: str | os.PathLike) -> Path:
     """
     from .io import write_text
 
-    text = m.get_root().render()
-    return write_text(text, path)
+    return write_text(stable_ids(m.get_root().render()), path)
+
+
+_FOLIUM_ID = re.compile(r"(?<=_)[0-9a-f]{32}(?![0-9a-f])")
+
+
+def stable_ids(html: str) -> str:
+    """Replace folium's random element ids by sequential ones (``..._000001``).
+
+    The same map then renders to the same bytes every time, so regenerated maps in
+    ``maps/`` only differ where the content does.
+    """
+    ids: dict[str, str] = {}
+    return _FOLIUM_ID.sub(lambda mt: ids.setdefault(mt.group(0), f"{len(ids) + 1:032d}"), html)
 
 
 __all__ = ["LAYER_NAMES", "NETWORK_COLOURS", "NETWORK_NAMES", "STATUSES", "STATUS_NAMES",

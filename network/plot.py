@@ -295,8 +295,11 @@ def plot_scene(scene: Scene, *, ax: Axes | None = None, title: str | None = None
         ax.set_xlabel(lab("经度", "longitude") + " (°E)", fontsize=8)
         ax.set_ylabel(lab("纬度", "latitude") + " (°N)", fontsize=8)
         if scene.sources:
-            ax.text(0.0, -0.08, _safe(" · ".join(scene.sources)), transform=ax.transAxes,
-                    fontsize=5.5, color="#555", va="top")
+            import textwrap
+
+            text = "\n".join(textwrap.wrap(" · ".join(scene.sources), 110))
+            ax.text(0.0, -0.08, _safe(text), transform=ax.transAxes, fontsize=5.5,
+                    color="#555", va="top")
     return fig, ax
 
 
@@ -327,7 +330,8 @@ def save_figure(fig: Figure, path: str | os.PathLike, dpi: int = 300) -> Path:
     if fig.canvas is None or not hasattr(fig.canvas, "print_png"):
         FigureCanvasAgg(fig)
     with atomic_path(path, suffix=".png") as tmp:
-        fig.savefig(tmp, dpi=dpi, format="png", metadata={"Software": None})
+        fig.savefig(tmp, dpi=dpi, format="png", metadata={"Software": None},
+                    bbox_inches="tight", pad_inches=0.15)  # keep the axis labels and footer
     return Path(path)
 
 

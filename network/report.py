@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 
 
@@ -16,6 +17,8 @@ def _cell(v) -> str:
         return f"{v:,.1f}"
     if isinstance(v, bool):
         return "✔ met" if v else "✘ not met"
+    if isinstance(v, int | np.integer):
+        return f"{v:,}"
     if isinstance(v, list | tuple):
         return ", ".join(map(str, v))
     return str(v).replace("|", "\\|").replace("\n", " ")

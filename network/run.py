@@ -171,8 +171,8 @@ def compare_scenarios(a, b, out: Path, quiet: bool = False) -> tuple[list[str], 
         save_map(m, out / "compare.html")
         tick()
     pop = pd.DataFrame({"band_min": ba["band_min"],
-                        f"reach_population_{sa.label}": ba["reach_population"],
-                        f"reach_population_{sb.label}": bb["reach_population"]})
+                        f"reach_population_{sa.label}": ba["reach_population"].round().astype(int),
+                        f"reach_population_{sb.label}": bb["reach_population"].round().astype(int)})
     gain_t = pd.DataFrame(gain.drop(columns="geometry"))
     text = "\n".join([f"# {sa.label} vs {sb.label}", "", "## Area newly within reach", "",
                       md_table(gain_t), "", "## Population within reach", "", md_table(pop), "",
