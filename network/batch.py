@@ -351,7 +351,6 @@ def _study(plan: Plan, scn: Scenario | None, cfg: Settings, year: int, need: set
     if "graph" in need or "goals" in need:
         cg = compile_graph(G)
         cg.layer("any")      # built once here rather than on every worker
-        cg.street_tree()
         study.graph = cg
     if "units" in need or ("goals" in need and any(
             g.measure == "population_share" for g in study.goals)):
@@ -414,30 +413,14 @@ class IsochroneTask:
         return frozenset({"graph", "units"} if self.population else {"graph"})
 
     def run(self, context: BatchContext) -> gpd.GeoDataFrame:
-        from .isochrones import node_surface, surface_bands
-        from .routing import resolve_node, times_from
-        from .settings import Settings
+        from .isochrones import bands_for
+        from .routing import resolve_node
 
         study = context.study(self.scenario, self.year)
         cg = study.graph
-        minutes = tuple(float(m) for m in self.minutes)
-        node = resolve_node(cg.G, self.origin, self.mode)
-        t = times_from(cg, [cg.index[node]], max(minutes) * 60.0, self.mode)[0] / 60.0
-        surface = node_surface(cg, t, max(minutes), self.cell_m,
-                               Settings(**cg.G.graph.get("settings", {})))
-        bands = surface_bands(surface, minutes)
-        bands.insert(0, "origin", node)
-        if self.population:  # as network.isochrones.isochrones does
-            from .population import population_matrix
-
-            units = study.units
-            mat = population_matrix(bands.geometry, units, plan=study.plan)  # seats
-            bands["population"] = mat.sum(axis=0).to_numpy()
-            bands["reach_population"] = bands["population"].cumsum()
-            cum = mat.cumsum(axis=1)
-            for uid in units.index:
-                bands[f"share_{uid}"] = (cum.loc[uid] / units.at[uid, "population"]).to_numpy()
-        bands = bands.to_crs("EPSG:4326")
+        bands = bands_for(cg, resolve_node(cg.G, self.origin, self.mode),
+                          tuple(float(m) for m in self.minutes), self.cell_m, self.mode,
+                          population=self.population, units=study.units, plan=study.plan)
         bands.insert(0, "year", int(self.year))
         bands.insert(0, "scenario", self.scenario or BASE)
         return bands

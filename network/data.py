@@ -142,7 +142,12 @@ class _Collector:
 def _read_csv(path: Path) -> pd.DataFrame:
     if not path.exists():
         raise DataError([Problem(path.name, "-", "-", f"file not found: {path}")])
-    return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise DataError([Problem(path.name, "-", "-", f"not UTF-8 text (byte {exc.start})")]) from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise DataError([Problem(path.name, "-", "-", f"not a valid CSV file: {exc}")]) from None
 
 
 def _check_unique(df: pd.DataFrame, col: str, c: _Collector) -> None:
@@ -299,18 +304,18 @@ def _check_line(props: dict, geom: dict | None, nodes: pd.DataFrame, c: _Collect
     }
 
 
-def read_lines(path: Path, nodes: pd.DataFrame) -> tuple[list[dict], list[Problem]]:
-    """Read and check ``lines.geojson``; return line records and problems."""
+def read_lines(path: Path, nodes: pd.DataFrame) -> tuple[list[dict], list[Problem], set[str]]:
+    """Read and check ``lines.geojson``; return valid line records, problems and all ids."""
     c = _Collector(path.name)
     if not path.exists():
-        return [], [Problem(path.name, "-", "-", f"file not found: {path}")]
+        return [], [Problem(path.name, "-", "-", f"file not found: {path}")], set()
     try:
         fc = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        return [], [Problem(path.name, "-", "-", f"not valid JSON: {exc}")]
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        return [], [Problem(path.name, "-", "-", f"not valid UTF-8 JSON: {exc}")], set()
     features = fc.get("features") if isinstance(fc, dict) else None
     if not isinstance(features, list):
-        return [], [Problem(path.name, "-", "features", "not a GeoJSON FeatureCollection")]
+        return [], [Problem(path.name, "-", "features", "not a GeoJSON FeatureCollection")], set()
     seen: set[str] = set()
     lines = []
     for i, feat in enumerate(features):
@@ -323,7 +328,7 @@ def read_lines(path: Path, nodes: pd.DataFrame) -> tuple[list[dict], list[Proble
         if rec is not None:
             lines.append(rec)
     _check_through(lines, c)
-    return lines, c.problems
+    return lines, c.problems, seen
 
 
 def _check_through(lines: list[dict], c: _Collector) -> None:
@@ -413,8 +418,8 @@ def load_plan(data_dir: str | os.PathLike | None = None):
     nodes, problems = read_nodes(root / "nodes.csv")
     if problems:
         raise DataError(problems)
-    lines, p_lines = read_lines(root / "lines.geojson", nodes)
-    upgrades, p_up = read_upgrades(root / "upgrades.csv", {ln["id"] for ln in lines})
+    lines, p_lines, line_ids = read_lines(root / "lines.geojson", nodes)
+    upgrades, p_up = read_upgrades(root / "upgrades.csv", line_ids)
     population, p_pop = read_population(root / "population.csv", nodes)
     problems = p_lines + p_up + p_pop
     if problems:

@@ -424,10 +424,5 @@ def graph_to_gdfs(G: nx.MultiDiGraph, nodes: bool = True, edges: bool = True):
     return out[0] if len(out) == 1 else tuple(out)
 
 
-def street_nodes(G: nx.MultiDiGraph) -> list:
-    """Nodes where a traveller can step onto local streets (the isochrone entry nodes)."""
-    return [n for n, d in G.nodes(data=True) if d.get("layer") == "street"]
-
-
 __all__ = ["build_graph", "default_plan", "graph_as_of", "graph_to_gdfs", "settings_for",
-           "street_nodes", "validate_graph"]
+           "validate_graph"]

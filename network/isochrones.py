@@ -23,7 +23,6 @@ import geopandas as gpd
 import networkx as nx
 import numpy as np
 import shapely
-from pyproj import Transformer
 from scipy.sparse import csr_array
 from scipy.sparse.csgraph import dijkstra
 from shapely.geometry import MultiPolygon, Polygon
@@ -167,6 +166,13 @@ def travel_time_surface(G: nx.MultiDiGraph, origin, max_minutes: float = 90,
     return node_surface(cg, t, max_minutes, cell_m, _settings(G))
 
 
+def surface_margin_min(G: nx.MultiDiGraph, cell_m: float) -> float:
+    """Minutes to walk/drive two cells at the access speed: how far past the last
+    threshold a surface must be computed for that threshold's contour to be exact."""
+    s = _settings(G)
+    return 2.0 * cell_m * s.detour_factor / (s.local_speed_kph * 1000.0 / 60.0)
+
+
 def _polygons(filled) -> list[Polygon]:
     points, offsets = filled
     polys = []
@@ -235,23 +241,34 @@ def isochrones(G: nx.MultiDiGraph, origin, minutes: Sequence[float] = DEFAULT_BA
         ``area_km2``, ``reach_area_km2`` and, with ``population``, ``population``,
         ``reach_population`` and ``share_<unit_id>`` columns.
     """
-    node = resolve_node(G, origin, mode)
-    surface = travel_time_surface(G, node, max(minutes), cell_m, mode)
-    bands = surface_bands(surface, minutes)
+    cg = compile_graph(G)
+    return bands_for(cg, resolve_node(G, origin, mode), minutes, cell_m, mode,
+                     population=population, units=units)
+
+
+def bands_for(cg: CompiledGraph, node, minutes: Sequence[float] = DEFAULT_BANDS_MIN,
+              cell_m: float = 500, mode: str = "any", *, population: bool = True,
+              units: gpd.GeoDataFrame | None = None, plan=None) -> gpd.GeoDataFrame:
+    """Isochrone bands from node id ``node`` of a compiled graph (see :func:`isochrones`).
+
+    This is the pure step batch workers run on a compiled graph they were sent once;
+    ``plan`` gives the population units' seats (default: the curated plan).
+    """
+    settings = _settings(cg.G)
+    # compute a little beyond the last threshold, so its contour is interpolated between
+    # real times on both sides (not against "unreached")
+    limit = max(minutes) + surface_margin_min(cg.G, cell_m)
+    t = times_from(cg, [cg.index[node]], limit * 60.0, mode)[0] / 60.0
+    bands = surface_bands(node_surface(cg, t, limit, cell_m, settings), minutes)
     bands.insert(0, "origin", node)
     if population:
         from .population import population_matrix, population_units
 
-        units = units if units is not None else population_units()
-        mat = population_matrix(bands.geometry, units)
+        units = units if units is not None else population_units(plan)
+        mat = population_matrix(bands.geometry, units, plan=plan)
         bands["population"] = mat.sum(axis=0).to_numpy()
         bands["reach_population"] = bands["population"].cumsum()
         cum = mat.cumsum(axis=1)
         for uid in units.index:
             bands[f"share_{uid}"] = (cum.loc[uid] / units.at[uid, "population"]).to_numpy()
     return bands.to_crs("EPSG:4326")
-
-
-def to_wgs84(x, y, crs: str):
-    """Metric coordinates back to lon/lat."""
-    return Transformer.from_crs(crs, "EPSG:4326", always_xy=True).transform(x, y)

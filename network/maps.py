@@ -47,8 +47,9 @@ from folium.utilities import JsCode
 from shapely.geometry import Point, mapping
 
 from . import _leaflet
+from .compare import resolve_scenario
 from .plan import Plan
-from .scenario import Scenario, read_scenario
+from .scenario import Scenario
 
 # --------------------------------------------------------------------------- style
 
@@ -281,13 +282,6 @@ class Scene:
                     f"Suining transport networks in {self.year} · scenario {self.scenario}")
         return (f"遂宁交通网络 {self.year} 年 · 规划基准",
                 f"Suining transport networks in {self.year} · plan as published")
-
-
-def resolve_scenario(scenario: Scenario | str | os.PathLike | None) -> Scenario | None:
-    """A :class:`Scenario` from a scenario object, a path or a name in ``scenarios/``."""
-    if scenario is None or isinstance(scenario, Scenario):
-        return scenario
-    return read_scenario(scenario)
 
 
 def _phase_plan(plan: Plan | None, scn: Scenario | None) -> Plan:
@@ -933,35 +927,11 @@ def map_scene(scene: Scene, *, tiles: str | None = None, title: str | None = Non
 # --------------------------------------------------------------------------- comparison
 
 
-@dataclass
-class Case:
-    """One side of a comparison: a year and an optional scenario."""
+DIFF_COLOURS = {"added": "#1a9850", "removed": "#d73027", "changed": "#7b3294"}
+DIFF_NAMES = {"added": ("新增", "Added"), "removed": ("移除", "Removed"),
+              "changed": ("变更", "Changed")}
+GAIN_COLOURS = {30: "#08519c", 60: "#6baed6"}
 
-    year: int
-    scenario: Scenario | None
-
-    @property
-    def label(self) -> str:
-        """Short bilingual label, e.g. ``"2030 · chengdawan_delayed"``."""
-        return f"{self.year} · {self.scenario.name if self.scenario else '规划 plan'}"
-
-
-def as_case(x: Any) -> Case:
-    """A :class:`Case` from ``(year, scenario)``, a Scenario, a scenario name/path or a year."""
-    if isinstance(x, Case):
-        return x
-    if isinstance(x, tuple | list):
-        year, scn = x
-        return Case(int(year), resolve_scenario(scn))
-    if isinstance(x, int | np.integer):
-        return Case(int(x), None)
-    scn = resolve_scenario(x)
-    return Case(scn.year, scn)
-
-
-def _reach(bands: gpd.GeoDataFrame, limit: float, crs: str):
-    sel = bands[bands["band_min"] <= limit + 1e-9].to_crs(crs)
-    return shapely.union_all(list(sel.geometry)) if len(sel) else shapely.Polygon()
 
 
 def _drop_slivers(geom, min_km2: float = 0.05):
@@ -972,54 +942,7 @@ def _drop_slivers(geom, min_km2: float = 0.05):
         if parts else shapely.MultiPolygon()
 
 
-def diff_lines(la: gpd.GeoDataFrame, lb: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Lines that differ between two phases.
-
-    Returns
-    -------
-    GeoDataFrame
-        Rows of ``lb`` (added, changed) and ``la`` (removed) with ``change`` in
-        {'added', 'removed', 'changed'} and ``what``: ``[(field, a, b), ...]`` for the
-        changed opening year, status and speeds.
-    """
-    fields = ("open_year", "operating_speed_kph", "design_speed_kph", "status")
-    rows = []
-    for lid in sorted(set(la.index) | set(lb.index)):
-        if lid not in la.index:
-            rows.append((lb.loc[lid], "added", []))
-        elif lid not in lb.index:
-            rows.append((la.loc[lid], "removed", []))
-        else:
-            a, b = la.loc[lid], lb.loc[lid]
-            what = [(f, a[f], b[f]) for f in fields if not _same(a[f], b[f])]
-            if what:
-                rows.append((b, "changed", what))
-    if not rows:
-        out = lb.iloc[0:0].copy()
-        out["change"], out["what"] = [], []
-        return out
-    out = gpd.GeoDataFrame([r[0] for r in rows], crs=lb.crs if len(lb) else la.crs)
-    out["change"] = [r[1] for r in rows]
-    out["what"] = [r[2] for r in rows]
-    return out
-
-
-def _same(a: Any, b: Any) -> bool:
-    if pd.isna(a) and pd.isna(b):
-        return True
-    try:
-        return float(a) == float(b)
-    except (TypeError, ValueError):
-        return a == b
-
-
-DIFF_COLOURS = {"added": "#1a9850", "removed": "#d73027", "changed": "#7b3294"}
-DIFF_NAMES = {"added": ("新增", "Added"), "removed": ("移除", "Removed"),
-              "changed": ("变更", "Changed")}
-GAIN_COLOURS = {30: "#08519c", 60: "#6baed6"}
-
-
-def map_comparison(a: Any, b: Any, *, plan: Plan | None = None, origin: str = "suining",
+def map_comparison(a: Any, b: Any = None, *, plan: Plan | None = None, origin: str = "suining",
                    goals: Sequence | str | bool | None = None,
                    boundaries: gpd.GeoDataFrame | bool | None = None,
                    tiles: str | None = None, title: str | None = None, cell_m: float = 500,
@@ -1035,6 +958,7 @@ def map_comparison(a: Any, b: Any, *, plan: Plan | None = None, origin: str = "s
     Parameters
     ----------
     a, b : (year, scenario) pair, Scenario, scenario name or path, or year
+        Or ``a`` a :class:`network.compare.Comparison` already computed (``b`` unused).
     plan : Plan, optional
         The plan as published (defaults to :func:`network.default_plan`).
     origin : str
@@ -1052,49 +976,23 @@ def map_comparison(a: Any, b: Any, *, plan: Plan | None = None, origin: str = "s
     -------
     folium.Map
     """
-    from .goals import evaluate_goals, read_goals
-    from .graph import build_graph, default_plan, settings_for
-    from .isochrones import isochrones
-    from .routing import resolve_node
+    from .compare import Comparison, compare
+    from .graph import default_plan
     from .settings import Settings
 
-    ca, cb = as_case(a), as_case(b)
     base = plan or default_plan()
-    pa, pb = _phase_plan(base, ca.scenario), _phase_plan(base, cb.scenario)
-    Ga = build_graph(pa, ca.year, settings_for(ca.scenario))
-    Gb = build_graph(pb, cb.year, settings_for(cb.scenario))
+    cmp = a if isinstance(a, Comparison) else compare(
+        a, b, plan=base, origin=origin, minutes=limits, cell_m=cell_m, goals=goals,
+        population=False)
+    ca, cb, Gb, ob, bb = cmp.a, cmp.b, cmp.G_b, cmp.origin, cmp.bands_b
     crs = Settings(**Gb.graph["settings"]).metric_crs
-    limits = sorted(float(x) for x in limits)
-    oa, ob = resolve_node(Ga, origin), resolve_node(Gb, origin)
-    ba = isochrones(Ga, oa, minutes=limits, cell_m=cell_m, population=False)
-    bb = isochrones(Gb, ob, minutes=limits, cell_m=cell_m, population=False)
-
-    gained, lost = [], []
-    for lim in limits:
-        ra, rb = _reach(ba, lim, crs), _reach(bb, lim, crs)
-        gained.append((lim, _drop_slivers(shapely.make_valid(rb.difference(ra)))))
-        lost.append((lim, _drop_slivers(shapely.make_valid(ra.difference(rb)))))
-
-    la, lb = pa.lines_gdf(ca.year), pb.lines_gdf(cb.year)
-    changed = diff_lines(la, lb)
-
-    table = None
-    if goals is not False:
-        glist = goals
-        if glist is None or isinstance(glist, str | os.PathLike):
-            scn = cb.scenario or ca.scenario
-            glist = read_goals(glist or (scn.run.goals if scn else None))
-        units = None
-        if any(g.measure == "population_share" for g in glist):
-            from .population import population_units
-
-            units = population_units(base)
-        va, vb = evaluate_goals(Ga, glist, units), evaluate_goals(Gb, glist, units)
-        table = va.merge(vb, on="goal_id", suffixes=("_a", "_b"))
-        table = table[table["passed_a"] != table["passed_b"]].copy()
-        for col in ("origin", "destination", "label", "passed"):
-            table[col] = table[f"{col}_b"]
-        table = locate_goals(table, Gb, pb)
+    reach = cmp.reach.to_crs(crs)
+    gained = [(r.band_min, _drop_slivers(r.geometry)) for r in reach.itertuples()
+              if r.change == "gained"]
+    lost = [(r.band_min, _drop_slivers(r.geometry)) for r in reach.itertuples()
+            if r.change == "lost"]
+    changed, lb = cmp.lines, cb.plan.lines_gdf(cb.year)
+    table = None if cmp.flips is None else locate_goals(cmp.flips, Gb, cb.plan)
 
     sources = []
     if boundaries is None:
@@ -1278,5 +1176,5 @@ def stable_ids(html: str) -> str:
 
 
 __all__ = ["LAYER_NAMES", "NETWORK_COLOURS", "NETWORK_NAMES", "STATUSES", "STATUS_NAMES",
-           "Case", "Scene", "as_case", "diff_lines", "external_references", "map_comparison",
+           "Scene", "external_references", "map_comparison",
            "map_scenario", "map_scene", "prepare_scene", "save_map", "simplify_gdf"]

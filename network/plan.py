@@ -103,7 +103,8 @@ class Plan:
                 for r in recs]
         geoms = [LineString(r["coords"]) for r in recs]
         gdf = gpd.GeoDataFrame(rows, geometry=geoms, crs="EPSG:4326", columns=LINE_COLUMNS)
-        return gdf.set_index("id", drop=False).sort_index()
+        # indexed by id (unnamed, so the frame can be written to GeoPackage as it is)
+        return gdf.set_index("id", drop=False).rename_axis(None).sort_index()
 
     def nodes_gdf(self) -> gpd.GeoDataFrame:
         """Nodes as a GeoDataFrame (EPSG:4326), indexed by id."""

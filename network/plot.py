@@ -240,7 +240,7 @@ def plot_scene(scene: Scene, *, ax: Axes | None = None, title: str | None = None
                     continue
                 name = _short(rec.name_zh) if cjk else _short(rec.name_en)
                 ax.annotate(_safe(name), (x, y), xytext=(4, 3), textcoords="offset points",
-                            fontsize=7.5, color="#222", zorder=8,
+                            fontsize=7.5, color="#222", zorder=8, fontfamily=families,
                             path_effects=_halo(), annotation_clip=True)
         goals = scene.goals
         if goals is not None and len(goals):
@@ -275,8 +275,11 @@ def plot_scene(scene: Scene, *, ax: Axes | None = None, title: str | None = None
         if scene.boundaries is not None and len(scene.boundaries):
             handles.append(Patch(facecolor=BOUNDARY_FACE, edgecolor=BOUNDARY_EDGE,
                                  label=lab("区县界", "county boundary")))
-        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7.5,
-                  frameon=True, title=lab("图例", "Legend"), title_fontsize=8.5)
+        # text objects keep the CJK font even when drawn after this block (ax= passed in)
+        font = {"family": families}
+        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0),
+                  frameon=True, title=lab("图例", "Legend"),
+                  prop={**font, "size": 7.5}, title_fontproperties={**font, "size": 8.5})
 
         zh, en = scene.title()
         en = title or en
@@ -285,21 +288,21 @@ def plot_scene(scene: Scene, *, ax: Axes | None = None, title: str | None = None
             ozh, oen = scene.node_name(scene.origin)
             sub = "\n" + lab(f"等时圈起点 {_short(ozh)}",
                              f"isochrones (door to door) from {_short(oen)}")
-        ax.set_title(_safe((f"{zh}\n{en}" if cjk else en) + sub), fontsize=11)
+        ax.set_title(_safe((f"{zh}\n{en}" if cjk else en) + sub), fontsize=11, fontfamily=families)
         ext = _extent(scene)
         if ext is not None:
             ax.set_xlim(ext[0], ext[2])
             ax.set_ylim(ext[1], ext[3])
             ax.set_aspect(1.0 / np.cos(np.radians((ext[1] + ext[3]) / 2)))
         ax.tick_params(labelsize=7)
-        ax.set_xlabel(lab("经度", "longitude") + " (°E)", fontsize=8)
-        ax.set_ylabel(lab("纬度", "latitude") + " (°N)", fontsize=8)
+        ax.set_xlabel(lab("经度", "longitude") + " (°E)", fontsize=8, fontfamily=families)
+        ax.set_ylabel(lab("纬度", "latitude") + " (°N)", fontsize=8, fontfamily=families)
         if scene.sources:
             import textwrap
 
             text = "\n".join(textwrap.wrap(" · ".join(scene.sources), 110))
             ax.text(0.0, -0.08, _safe(text), transform=ax.transAxes, fontsize=5.5,
-                    color="#555", va="top")
+                    color="#555", va="top", fontfamily=families)
     return fig, ax
 
 

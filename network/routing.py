@@ -25,7 +25,6 @@ import pandas as pd
 from pyproj import Transformer
 from scipy.sparse import csr_array
 from scipy.sparse.csgraph import dijkstra
-from scipy.spatial import cKDTree
 
 from .errors import UnknownPlaceError
 from .plan import close_matches
@@ -82,13 +81,6 @@ class CompiledGraph:
     edges: dict = field(default_factory=dict)       # aligned edge arrays
     mode_codes: dict = field(default_factory=dict)  # edge mode name -> code
     layers: dict = field(default_factory=dict)      # routing layers, built on demand
-    cache: dict = field(default_factory=dict)       # other derived structures
-
-    def street_tree(self) -> cKDTree:
-        """KD-tree over the metric coordinates of the street nodes (built once)."""
-        if "street_tree" not in self.cache:
-            self.cache["street_tree"] = cKDTree(self.xy[self.street])
-        return self.cache["street_tree"]
 
     @property
     def n(self) -> int:

@@ -147,36 +147,23 @@ def report_text(scn, goals, bands: dict, base_bands, base_year: int, lines: pd.D
 
 def compare_scenarios(a, b, out: Path, quiet: bool = False) -> tuple[list[str], str]:
     """Write ``compare.html`` and ``compare.md`` for scenarios ``a`` and ``b``."""
-    from .compare import goal_flips, line_differences, newly_reached, side
-    from .goals import evaluate_goals, read_goals
+    from .compare import compare, line_differences
     from .io import write_text
-    from .isochrones import isochrones
     from .maps import map_comparison, save_map
-    from .population import population_units
 
-    with progress(4, f"comparing {a.name} and {b.name}", quiet) as tick:
-        sa, sb = side(a), side(b)
-        units = population_units()
-        goals = read_goals(b.run.goals) if b.run.goals else []
-        (_, _, Ga), (_, _, Gb) = _context(a), _context(b)
+    with progress(2, f"comparing {a.name} and {b.name}", quiet) as tick:
+        cmp = compare(a, b, origin=b.run.origins[0], minutes=(30, 60))
         tick()
-        origin = b.run.origins[0]
-        ba = isochrones(Ga, origin, minutes=(30, 60), units=units)
-        bb = isochrones(Gb, origin, minutes=(30, 60), units=units)
+        save_map(map_comparison(cmp), out / "compare.html")
         tick()
-        ga, gb = evaluate_goals(Ga, goals, units), evaluate_goals(Gb, goals, units)
-        lines, flips, gain = line_differences(sa, sb), goal_flips(ga, gb), newly_reached(ba, bb)
-        tick()
-        m = map_comparison(a, b)
-        save_map(m, out / "compare.html")
-        tick()
-    pop = pd.DataFrame({"band_min": ba["band_min"],
-                        f"reach_population_{sa.label}": ba["reach_population"].round().astype(int),
-                        f"reach_population_{sb.label}": bb["reach_population"].round().astype(int)})
-    gain_t = pd.DataFrame(gain.drop(columns="geometry"))
-    text = "\n".join([f"# {sa.label} vs {sb.label}", "", "## Area newly within reach", "",
-                      md_table(gain_t), "", "## Population within reach", "", md_table(pop), "",
-                      "## Lines that differ", "", md_table(lines), "", "## Goals that flip", "",
+    reach = pd.DataFrame(cmp.reach.drop(columns="geometry"))
+    flips = cmp.flips[["goal_id", "label", "minutes_a", "minutes_b", "passed_a", "passed_b"]] \
+        if cmp.flips is not None else pd.DataFrame()
+    text = "\n".join([f"# A {cmp.a.label} vs B {cmp.b.label}", "",
+                      f"## Reach from `{cmp.origin}`: area gained and lost", "",
+                      md_table(reach), "", "## Population within reach", "",
+                      md_table(cmp.population()), "", "## Lines that differ", "",
+                      md_table(line_differences(cmp.a, cmp.b)), "", "## Goals that flip", "",
                       md_table(flips), ""])
     write_text(text, out / "compare.md")
     return ["compare.html", "compare.md"], text

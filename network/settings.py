@@ -90,10 +90,8 @@ class Settings(BaseModel):
     access_link_km : float
         Stations and interchanges are also linked to the nearest trunk-road node or place
         within this distance (besides the place they serve), km.
-    access_k : int
-        Isochrone surface: number of nearest entry nodes each grid cell is tested against.
     access_max_km : float
-        Isochrone surface: cells farther than this from every entry node stay unreached, km.
+        Isochrone surface: the grid extends this far beyond the reached street nodes, km.
     metric_crs : str
         Projected CRS for lengths and grids (UTM 48N covers the region).
     """
@@ -115,7 +113,6 @@ class Settings(BaseModel):
     road_running_factor: float = Field(0.9, gt=0, le=1)
     trunk_segment_km: PositiveFloat = 1.0
     access_link_km: float = Field(3.0, ge=0)
-    access_k: int = Field(8, ge=1)
     access_max_km: PositiveFloat = 25.0
     metric_crs: str = "EPSG:32648"
 

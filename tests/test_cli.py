@@ -223,3 +223,14 @@ def test_fuzz_scenario_files(text):
 def test_fuzz_ran_valid_samples():
     # runs after the fuzz test (file order): some generated files were valid and ran
     assert os.environ.get("PYTEST_XDIST_WORKER") or RAN
+
+
+def test_compare_command(tmp_path):
+    res = cli("-q", "compare", "plan_2025", "lanyu_hsr", "--out", str(tmp_path))
+    assert res.returncode == 0, res.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["compare.html", "compare.md"]
+    md = (tmp_path / "compare.md").read_text()
+    # the direct HSR brings Chongqing inside the rail hour: that goal flips, and the line
+    # shows up as added
+    assert "chongqing_rail" in md.split("## Goals that flip")[1]
+    assert "r_lansuiyu" in md.split("## Lines that differ")[1]
