@@ -187,7 +187,7 @@ def check_goals(years: Iterable[int] = DEFAULT_YEARS, scenario=None, goals=None,
 
 
 def first_year_met(table: pd.DataFrame) -> pd.DataFrame:
-    """Per goal, the first year it is met and stays met (``NaN`` if never).
+    """Per goal, the first year it is met and stays met (``<NA>`` if never).
 
     Returns
     -------
@@ -204,7 +204,8 @@ def first_year_met(table: pd.DataFrame) -> pd.DataFrame:
                 return y
         return np.nan
 
-    out = pd.DataFrame({"goal_id": wide.index, "first_year_met": wide.apply(first, axis=1).values})
+    out = pd.DataFrame({"goal_id": wide.index,
+                        "first_year_met": pd.array(wide.apply(first, axis=1).values, dtype="Int64")})
     labels = table.drop_duplicates("goal_id").set_index("goal_id")["label"]
     out.insert(1, "label", out["goal_id"].map(labels))
     for y in years:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from network import UnknownPlaceError, check_goals, first_year_met, od_times, read_goals
@@ -56,7 +57,7 @@ def test_population_share_goal(table):
 def test_first_year_met(table):
     summary = first_year_met(table).set_index("goal_id")
     assert summary.at["chengdu_rail", "first_year_met"] == 2020
-    assert math.isnan(summary.at["chongqing_d2d", "first_year_met"])
+    assert pd.isna(summary.at["chongqing_d2d", "first_year_met"])
 
 
 def test_unreachable_destination_is_not_met(graphs):
