@@ -47,7 +47,7 @@ from folium.utilities import JsCode
 from shapely.geometry import Point, mapping
 
 from . import _leaflet
-from .compare import resolve_scenario
+from .compare import _plain, resolve_scenario
 from .plan import Plan
 from .scenario import Scenario
 
@@ -1109,14 +1109,6 @@ def map_comparison(a: Any, b: Any = None, *, plan: Plan | None = None, origin: s
         '<div class="sn-legend" id="sn-legend"><details open><summary>图例 Legend</summary>'
         + "".join(legend) + "</details></div>"), name="sn_legend")
     return m
-
-
-def _plain(v: Any) -> str:
-    if v is None or (isinstance(v, float) and np.isnan(v)):
-        return "–"
-    if isinstance(v, float) and v.is_integer():
-        return f"{v:.0f}"
-    return str(v)
 
 
 def _verdict(passed: Any, minutes: Any, value: Any) -> str:

@@ -373,23 +373,28 @@ def _from_xml(path: Path, retain_all: bool) -> nx.MultiDiGraph:
         return _process(raw, str(path), retain_all)
 
 
-def _process(raw: nx.MultiDiGraph, label: str, retain_all: bool) -> nx.MultiDiGraph:
-    """Keep drivable ways, time each raw edge, then simplify as OSMnx does."""
-    ox = _ox()
-    drop = [(u, v, k) for u, v, k, d in raw.edges(keys=True, data=True) if not is_drivable(d)]
-    if len(drop) == raw.number_of_edges():
-        found = Counter(h for _, _, d in raw.edges(data=True) for h in _values(d.get("highway")))
+def _drivable_timed(G: nx.MultiDiGraph, label: str, retain_all: bool) -> nx.MultiDiGraph:
+    """Drop the ways cars cannot use (in place) and give each edge its travel time, s."""
+    drop = [(u, v, k) for u, v, k, d in G.edges(keys=True, data=True) if not is_drivable(d)]
+    if len(drop) == G.number_of_edges():
+        found = Counter(h for _, _, d in G.edges(data=True) for h in _values(d.get("highway")))
         what = (", ".join(f"highway={h} ×{n}" for h, n in found.most_common(6))
                 if found else "no highway-tagged ways")
         raise OSMError(f"{label}: no drivable ways (found {what}); drivable classes are "
                        f"{', '.join(SPEED_KPH_BY_HIGHWAY)}")
-    G = raw
     G.remove_edges_from(drop)
     G.remove_nodes_from([n for n in list(G.nodes) if G.degree(n) == 0])
     if not retain_all:
-        G = ox.truncate.largest_component(G, strongly=False)
+        G = _ox().truncate.largest_component(G, strongly=False)
     for _, _, d in G.edges(data=True):
         d["travel_time_s"] = float(d["length"]) / 1000.0 / edge_speed_kph(d) * 3600.0
+    return G
+
+
+def _process(raw: nx.MultiDiGraph, label: str, retain_all: bool) -> nx.MultiDiGraph:
+    """Keep drivable ways, time each raw edge, then simplify as OSMnx does."""
+    ox = _ox()
+    G = _drivable_timed(raw, label, retain_all)
     # rings without junctions (a lone ring road) are kept unsimplified, not dropped
     G = ox.simplify_graph(G, remove_rings=False, edge_attr_aggs={"length": sum, "travel_time_s": sum})
     _slim(G)
@@ -427,15 +432,7 @@ def _load_graphml(path: Path, retain_all: bool) -> nx.MultiDiGraph:
     missing = [n for n, d in G.nodes(data=True) if "x" not in d or "y" not in d]
     if missing:
         raise OSMError(f"{path}: {len(missing)} node(s) without x/y coordinates, e.g. {missing[0]!r}")
-    drop = [(u, v, k) for u, v, k, d in G.edges(keys=True, data=True) if not is_drivable(d)]
-    if len(drop) == G.number_of_edges():
-        raise OSMError(f"{path}: no drivable ways (no edge has a drivable highway class)")
-    G.remove_edges_from(drop)
-    G.remove_nodes_from([n for n in list(G.nodes) if G.degree(n) == 0])
-    if not retain_all:
-        G = ox.truncate.largest_component(G, strongly=False)
-    for _, _, d in G.edges(data=True):
-        d["travel_time_s"] = float(d["length"]) / 1000.0 / edge_speed_kph(d) * 3600.0
+    G = _drivable_timed(G, str(path), retain_all)
     G.graph.update(suining_roads=LOADER_VERSION, source=str(path), crs=CRS)
     return G
 
@@ -451,6 +448,7 @@ def _preflight(hosts: list[str], timeout_s: float) -> None:
 
 
 def _download(source: Any, timeout_s: float, retain_all: bool, cache: Path | None) -> nx.MultiDiGraph:
+    """Download roads (reached only from load_roads(..., online=True))."""
     place = isinstance(source, str)
     label = f"place {source!r}" if place else "polygon"
     hosts = [_ONLINE_HOSTS["nominatim"], _ONLINE_HOSTS["overpass"]] if place else [
@@ -460,8 +458,8 @@ def _download(source: Any, timeout_s: float, retain_all: bool, cache: Path | Non
     http = {"use_cache": True, "cache_folder": str(cache / "http")} if cache else {"use_cache": False}
     with _ox_settings(requests_timeout=timeout_s, doh_url_template=None, **http) as ox:
         try:
-            fetch = ox.graph_from_place if place else ox.graph_from_polygon
-            raw = fetch(source, network_type="drive_service", simplify=False, retain_all=True)
+            online_fetch = ox.graph_from_place if place else ox.graph_from_polygon  # online only
+            raw = online_fetch(source, network_type="drive_service", simplify=False, retain_all=True)
         except OSMError:
             raise
         except Exception as exc:  # requests/osmnx/geocoder errors: all mean "no roads"

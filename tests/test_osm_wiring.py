@@ -25,6 +25,7 @@ def extract(tmp_path, monkeypatch):
     return write_osm(tmp_path / "streets.osm", STREET_NODES, STREET_WAYS)
 
 
+@pytest.mark.filterwarnings("ignore::network.osm.OSMSnapWarning")  # far places: expected
 def test_scenario_key_resolves_relative_to_the_file(extract, tmp_path):
     (tmp_path / "s.toml").write_text('name = "s"\nyear = 2025\nosm = "streets.osm"\n')
     scn = read_scenario(tmp_path / "s.toml")
