@@ -234,3 +234,17 @@ def test_compare_command(tmp_path):
     # shows up as added
     assert "chongqing_rail" in md.split("## Goals that flip")[1]
     assert "r_lansuiyu" in md.split("## Lines that differ")[1]
+
+
+def test_validate_data_folder(tmp_path):
+    import shutil
+
+    assert cli("validate", "data/geo").returncode == 0
+    bad = tmp_path / "geo"
+    shutil.copytree(REPO / "data" / "geo", bad)
+    nodes = (bad / "nodes.csv").read_text(encoding="utf-8")
+    (bad / "nodes.csv").write_text(nodes.replace(",county_seat,105.456,", ",county_seat,1105.456,"),
+                                   encoding="utf-8")
+    res = cli("validate", str(bad))
+    assert res.returncode == 2
+    assert "nodes.csv: record 'anju', field 'lon/lat'" in res.stderr
