@@ -170,7 +170,10 @@ def cmd_od(args) -> int:
 
     scn = read_scenario(args.scenario) if args.scenario else None
     G = graph_as_of(args.year, with_osm(scn, args), online=args.online)
-    row = od_times(G, [(args.origin, args.destination)], mode=args.mode).iloc[0]
+    try:
+        row = od_times(G, [(args.origin, args.destination)], mode=args.mode).iloc[0]
+    except UnknownPlaceError as exc:
+        raise _not_in_service(exc, args.year) from None
     reach = math.isfinite(row["minutes"])
     if args.json:
         out = {"from": row["from"], "to": row["to"], "year": args.year, "mode": args.mode,
@@ -190,6 +193,28 @@ def cmd_od(args) -> int:
         if args.mode == "rail":
             print(f"  station to station (timetable): {row['timetable_min']:.1f} min")
     return 0
+
+
+def _not_in_service(exc: UnknownPlaceError, year: int) -> UnknownPlaceError:
+    """Say so when the unknown name is a plan node that no line serves yet in ``year``."""
+    from .graph import default_plan
+    from .routing import _loose_match
+
+    nodes = default_plan().nodes
+    hits = [nid for nid, r in nodes.iterrows() if exc.query == nid or any(
+        _loose_match(r[k], exc.query) for k in ("name_zh", "name_en"))]
+    if not hits:
+        return exc
+    nid = hits[0]
+    msg = (f"{exc.query!r} is {nodes.at[nid, 'name_zh']} ({nid}), which no line in service in "
+           f"{year} serves; try a later --year or a scenario that opens it")
+    return _with_message(exc, msg)
+
+
+def _with_message(exc: UnknownPlaceError, msg: str) -> UnknownPlaceError:
+    out = UnknownPlaceError(exc.query, exc.suggestions)
+    out.args = (msg,)
+    return out
 
 
 def cmd_goals(args) -> int:

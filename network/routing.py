@@ -235,7 +235,10 @@ def resolve_node(G: nx.MultiDiGraph, query, mode: str = "any"):
     names = {n for n, d in G.nodes(data=True) if d.get("layer") == "street"
              and d.get("kind") not in ("roadpoint", "street")}
     labels = names | {G.nodes[n]["name_zh"] for n in names} | {G.nodes[n]["name_en"] for n in names}
-    raise UnknownPlaceError(str(query), close_matches(str(query), sorted(labels)))
+    seen: set[str] = set()
+    hints = [h for h in close_matches(str(query), sorted(labels), n=8)
+             if not (h.lower() in seen or seen.add(h.lower()))]
+    raise UnknownPlaceError(str(query), hints[:5])
 
 
 # --------------------------------------------------------------------------- routing

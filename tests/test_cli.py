@@ -248,3 +248,10 @@ def test_validate_data_folder(tmp_path):
     res = cli("validate", str(bad))
     assert res.returncode == 2
     assert "nodes.csv: record 'anju', field 'lon/lat'" in res.stderr
+
+
+def test_od_station_not_yet_in_service(capsys):
+    assert main(["od", "遂宁", "天府", "--year", "2020", "--mode", "rail"]) == 2
+    err = capsys.readouterr().err
+    assert "stn_tianfu" in err and "2020" in err and err.count("\n") == 1
+    assert main(["od", "遂宁", "天府", "--year", "2027", "--mode", "rail", "--json"]) == 0
