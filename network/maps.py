@@ -1005,6 +1005,7 @@ def map_comparison(a: Any, b: Any = None, *, plan: Plan | None = None, origin: s
     if boundaries is not None and boundaries.attrs.get("source"):
         sources.append(str(boundaries.attrs["source"]))
     sources.append("Lines, stations: data/geo (see SOURCES.md); travel times: network model")
+    sources.append(str(Gb.graph.get("osm", {}).get("attribution") or OSM_ATTRIBUTION))
 
     en = title or f"Comparison: A {ca.label} → B {cb.label}"
     zh = f"方案比较 A {ca.label} → B {cb.label}"

@@ -126,6 +126,7 @@ def test_run_writes_every_output(run_twice):
     assert "e_suide" in report  # opened 2022: a change against 2020
     html = (out / "map.html").read_text()
     assert "plan_2025" in html and "https://" not in html.split("<body")[0]
+    assert "OpenStreetMap contributors" in html and "ODbL" in html  # OSM-derived stations
 
 
 def test_run_is_deterministic(run_twice):
@@ -229,6 +230,7 @@ def test_compare_command(tmp_path):
     res = cli("-q", "compare", "plan_2025", "lanyu_hsr", "--out", str(tmp_path))
     assert res.returncode == 0, res.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["compare.html", "compare.md"]
+    assert "OpenStreetMap contributors" in (tmp_path / "compare.html").read_text()
     md = (tmp_path / "compare.md").read_text()
     # the direct HSR brings Chongqing inside the rail hour: that goal flips, and the line
     # shows up as added
