@@ -167,6 +167,7 @@ def build_graph(plan: Plan, year: int, settings: Settings) -> nx.MultiDiGraph:
 
 
 def _add_data_node(G: nx.MultiDiGraph, nid: str, rec: pd.Series) -> None:
+    """Add a node of ``nodes.csv`` as a street node (once)."""
     if nid in G:
         return
     G.add_node(nid, x=float(rec["lon"]), y=float(rec["lat"]), kind=rec["kind"],
@@ -200,21 +201,12 @@ def _segments(line: dict, xy: np.ndarray):
                line["coords"][a:b + 1])
 
 
-def _node_from(G, nid, nodes, **extra) -> None:
-    rec = nodes.loc[nid]
-    G.add_node(nid, x=float(rec["lon"]), y=float(rec["lat"]), kind=extra.pop("kind", rec["kind"]),
-               name_zh=extra.pop("name_zh", rec["name_zh"]),
-               name_en=extra.pop("name_en", rec["name_en"]),
-               layer=extra.pop("layer", "street"), confidence=rec["confidence"], **extra)
-
-
 def _add_rail(G, line, xy, nodes, s: Settings) -> None:
     lid, cls = line["id"], line["line_class"]
     speed = line["operating_speed_kph"] * s.rail_running_factor
     stops = line["stops"]
     for k, stop in enumerate(stops):
-        if stop not in G:
-            _node_from(G, stop, nodes)
+        _add_data_node(G, stop, nodes.loc[stop])
         conc = f"{stop}|concourse"
         if conc not in G:
             G.add_node(conc, **{**_copy_xy(G, stop), "kind": "concourse", "layer": "rail"})
@@ -251,8 +243,7 @@ def _add_expressway(G, line, xy, nodes, s: Settings, carriageways: dict) -> None
                    name_zh=rec["name_zh"], name_en=rec["name_en"], layer="expressway",
                    line_id=lid)
         if str(rec.get("access", "yes")) != "no":
-            if ic not in G:
-                _node_from(G, ic, nodes)
+            _add_data_node(G, ic, nodes.loc[ic])
             _add_edge(G, ic, cw, mode="expressway", term="entry", line_id=lid,
                       minutes=s.interchange_entry_min)
             _add_edge(G, cw, ic, mode="expressway", term="exit", line_id=lid,
@@ -275,8 +266,7 @@ def _add_trunk(G, line, xy, nodes, s: Settings) -> None:
     lid = line["id"]
     speed = line["operating_speed_kph"] * s.road_running_factor
     for stop in line["stops"]:
-        if stop not in G:
-            _node_from(G, stop, nodes)
+        _add_data_node(G, stop, nodes.loc[stop])
     for i, a, b, length, coords in _segments(line, xy):
         geom = LineString(coords)
         pieces = max(1, math.ceil(length / 1000.0 / s.trunk_segment_km))
