@@ -120,40 +120,36 @@ def _dispatch(args) -> int:
     return handler(args)
 
 
-def network_summary(year: int, scenario=None) -> pd.DataFrame:
-    """Lines in service in ``year``: count and km per network and status."""
-    from .graph import default_plan
-    from .scenario import read_scenario
+def network_summary(plan, year: int) -> pd.DataFrame:
+    """Lines of ``plan`` in service in ``year``: count and km per network and status.
 
-    scn = read_scenario(scenario) if scenario else None
-    plan = default_plan().with_scenario(scn)
+    km is the official length where a source gives one, else the geometry's length.
+    """
     gdf = plan.lines_gdf(year).to_crs("EPSG:32648")
-    gdf["km"] = gdf.length / 1000.0
-    gdf["km"] = gdf["length_km_official"].fillna(gdf["km"])
+    gdf["km"] = gdf["length_km_official"].fillna(gdf.length / 1000.0)
     table = gdf.groupby(["network", "status"]).agg(lines=("id", "count"), km=("km", "sum"))
     return table.round(1)
 
 
 def cmd_info(args) -> int:
-    from .graph import graph_as_of
+    from .graph import default_plan, phase_graph, settings_for
+    from .scenario import read_scenario
 
-    table = network_summary(args.year, args.scenario)
-    G = graph_as_of(args.year, args.scenario)
+    scn = read_scenario(args.scenario) if args.scenario else None
+    plan = default_plan().with_scenario(scn)
+    table = network_summary(plan, args.year)
+    G = phase_graph(plan, args.year, settings_for(scn))
     print(f"Suining plan networks as of {args.year}"
-          + (f" (scenario {args.scenario})" if args.scenario else ""))
+          + (f" (scenario {scn.name})" if scn else ""))
     print(table.to_string())
-    totals = table.groupby(level="network").sum()
     print("\nper network:")
-    print(totals.to_string())
+    print(table.groupby(level="network").sum().to_string())
     print(f"\ngraph: {G.number_of_nodes()} nodes, {G.number_of_edges()} edges")
-    if args.lines:
-        from .graph import default_plan
-
-        gdf = default_plan().lines_gdf(args.year)
+    if args.lines:  # the same plan: a scenario's added or delayed lines show here too
         cols = ["network", "name_zh", "name_en", "status", "open_year", "operating_speed_kph",
                 "confidence"]
         print()
-        print(gdf[cols].sort_values(["network", "open_year"]).to_string())
+        print(plan.lines_gdf(args.year)[cols].sort_values(["network", "open_year"]).to_string())
     return 0
 
 

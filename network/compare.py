@@ -270,13 +270,13 @@ def compare(a, b, *, plan=None, origin: str = "suining", minutes=(30, 60), cell_
     Comparison
     """
     from .goals import evaluate_goals, read_goals
-    from .graph import graph_as_of
+    from .graph import phase_graph, settings_for
     from .isochrones import isochrones
     from .routing import resolve_node
 
     sa, sb = side(a, plan), side(b, plan)
-    Ga = graph_as_of(sa.year, sa.scenario, plan=plan)
-    Gb = graph_as_of(sb.year, sb.scenario, plan=plan)
+    Ga = phase_graph(sa.plan, sa.year, settings_for(sa.scenario))
+    Gb = phase_graph(sb.plan, sb.year, settings_for(sb.scenario))
     limits = sorted(float(x) for x in minutes)
     units = None
     glist = []

@@ -168,7 +168,7 @@ def check_goals(years: Iterable[int] = DEFAULT_YEARS, scenario=None, goals=None,
         passed, year`` (plus ``value``/``target`` for population shares, and ``label``).
         Unreachable destinations have ``minutes = inf`` and ``passed = False``.
     """
-    from .graph import graph_as_of
+    from .graph import default_plan, phase_graph, settings_for
     from .population import population_units
     from .scenario import Scenario, read_scenario
 
@@ -176,13 +176,12 @@ def check_goals(years: Iterable[int] = DEFAULT_YEARS, scenario=None, goals=None,
         scenario = read_scenario(scenario)
     if goals is None or isinstance(goals, str | os.PathLike):
         goals = read_goals(goals or (scenario.run.goals if scenario else None))
-    from .graph import default_plan
-
-    plan = plan or default_plan()
-    check_goal_ids(goals, plan.with_scenario(scenario))
-    units = population_units(plan) if any(g.measure == "population_share" for g in goals) else None
-    frames = [evaluate_goals(graph_as_of(y, scenario, plan=plan, settings=settings), goals, units)
-              for y in years]
+    base = plan or default_plan()
+    phased = base.with_scenario(scenario)  # applied once, for every year
+    check_goal_ids(goals, phased)
+    units = population_units(base) if any(g.measure == "population_share" for g in goals) else None
+    cfg = settings_for(scenario, settings)
+    frames = [evaluate_goals(phase_graph(phased, y, cfg), goals, units) for y in years]
     return pd.concat(frames, ignore_index=True)
 
 

@@ -110,8 +110,19 @@ def graph_as_of(year: int, scenario: Scenario | str | os.PathLike | None = None,
     if scenario is not None and not isinstance(scenario, Scenario):
         scenario = read_scenario(scenario)
     plan = (plan or default_plan()).with_scenario(scenario)
-    cfg = settings_for(scenario, settings)
-    G = build_graph(plan, year, cfg)
+    return phase_graph(plan, year, settings_for(scenario, settings), osm=osm, online=online)
+
+
+def phase_graph(plan: Plan, year: int, settings: Settings,
+                osm: str | os.PathLike | nx.MultiDiGraph | None = None,
+                online: bool = False) -> nx.MultiDiGraph:
+    """The graph of a plan whose scenario is already applied, with its streets attached.
+
+    Like :func:`graph_as_of`, for callers that hold the plan already (so the scenario is
+    not applied a second time). ``osm`` defaults to the plan's scenario's ``osm`` key.
+    """
+    G = build_graph(plan, year, settings)
+    scenario = plan.scenario
     if osm is None and scenario is not None:
         osm = scenario.osm_path()
     if osm is not None:
@@ -119,7 +130,7 @@ def graph_as_of(year: int, scenario: Scenario | str | os.PathLike | None = None,
 
         roads = osm if isinstance(osm, nx.MultiDiGraph) else _roads(osm, online)
         snap = scenario.osm_snap_max_m if scenario is not None else 300.0
-        G = attach_roads(G, roads, snap_max_m=snap, settings=cfg)
+        G = attach_roads(G, roads, snap_max_m=snap, settings=settings)
     return G
 
 
@@ -414,5 +425,6 @@ def graph_to_gdfs(G: nx.MultiDiGraph, nodes: bool = True, edges: bool = True):
     return out[0] if len(out) == 1 else tuple(out)
 
 
-__all__ = ["build_graph", "default_plan", "graph_as_of", "graph_to_gdfs", "settings_for",
+__all__ = ["build_graph", "default_plan", "graph_as_of", "graph_to_gdfs", "phase_graph",
+           "settings_for",
            "validate_graph"]

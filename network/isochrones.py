@@ -161,9 +161,14 @@ def travel_time_surface(G: nx.MultiDiGraph, origin, max_minutes: float = 90,
                         cell_m: float = 500, mode: str = "any") -> Surface:
     """Travel-time surface from ``origin`` (node id or place name), minutes on a grid."""
     cg = compile_graph(G)
-    o = cg.index[resolve_node(G, origin, mode)]
-    t = times_from(cg, [o], max_minutes * 60.0, mode)[0] / 60.0
-    return node_surface(cg, t, max_minutes, cell_m, _settings(G))
+    return _surface_from(cg, resolve_node(G, origin, mode), max_minutes, cell_m, mode)
+
+
+def _surface_from(cg: CompiledGraph, node, max_minutes: float, cell_m: float,
+                  mode: str) -> Surface:
+    """Route from ``node`` up to ``max_minutes`` and spread the times over the grid."""
+    t = times_from(cg, [cg.index[node]], max_minutes * 60.0, mode)[0] / 60.0
+    return node_surface(cg, t, max_minutes, cell_m, _settings(cg.G))
 
 
 def surface_margin_min(G: nx.MultiDiGraph, cell_m: float) -> float:
@@ -254,12 +259,10 @@ def bands_for(cg: CompiledGraph, node, minutes: Sequence[float] = DEFAULT_BANDS_
     This is the pure step batch workers run on a compiled graph they were sent once;
     ``plan`` gives the population units' seats (default: the curated plan).
     """
-    settings = _settings(cg.G)
     # compute a little beyond the last threshold, so its contour is interpolated between
     # real times on both sides (not against "unreached")
     limit = max(minutes) + surface_margin_min(cg.G, cell_m)
-    t = times_from(cg, [cg.index[node]], limit * 60.0, mode)[0] / 60.0
-    bands = surface_bands(node_surface(cg, t, limit, cell_m, settings), minutes)
+    bands = surface_bands(_surface_from(cg, node, limit, cell_m, mode), minutes)
     bands.insert(0, "origin", node)
     if population:
         from .population import population_matrix, population_units

@@ -60,6 +60,8 @@ class Baseline:
         Goal id → passed, with every line.
     goals : tuple of Goal
     cap_min : float
+    units : GeoDataFrame or None
+        Population units, when a goal needs them (read once, not once per line).
     """
 
     trips: pd.DataFrame
@@ -67,6 +69,7 @@ class Baseline:
     verdicts: dict
     goals: tuple
     cap_min: float
+    units: object = None
 
     @property
     def weights(self) -> np.ndarray:
@@ -78,9 +81,15 @@ def baseline(plan, year: int, settings, trips: pd.DataFrame, goals=(), cap_min: 
     """Route the trips and check the goals on the full plan in ``year``."""
     from .graph import build_graph
 
+    units = None
+    if any(g.measure == "population_share" for g in goals):
+        from .population import population_units
+
+        units = population_units(plan, settings)
     G = build_graph(plan, year, settings)
     return Baseline(trips=trips, minutes=trip_minutes(G, trips, cap_min),
-                    verdicts=_verdicts(G, list(goals)), goals=tuple(goals), cap_min=cap_min)
+                    verdicts=_verdicts(G, list(goals), units), goals=tuple(goals),
+                    cap_min=cap_min, units=units)
 
 
 def leave_one_out(plan, year: int, settings, base: Baseline, line_id: str) -> dict:
@@ -90,7 +99,8 @@ def leave_one_out(plan, year: int, settings, base: Baseline, line_id: str) -> di
     G = build_graph(without_line(plan, line_id), year, settings)
     lost = trip_minutes(G, base.trips, base.cap_min) - base.minutes
     w = base.weights
-    flips = [g for g, ok in _verdicts(G, list(base.goals)).items() if ok != base.verdicts[g]]
+    flips = [g for g, ok in _verdicts(G, list(base.goals), base.units).items()
+             if ok != base.verdicts[g]]
     return {"line_id": line_id, "person_minutes_saved": float(w @ lost),
             "minutes_saved_per_trip": float(w @ lost / w.sum()), "goals_flipped": ", ".join(flips)}
 
@@ -149,10 +159,10 @@ def rank_lines(plan, year: int, *, trips: pd.DataFrame | None = None, goals=None
     return ranking_table(rows, plan)
 
 
-def _verdicts(G, goals) -> dict:
+def _verdicts(G, goals, units=None) -> dict:
     if not goals:
         return {}
     from .goals import evaluate_goals
 
-    table = evaluate_goals(G, goals)
+    table = evaluate_goals(G, goals, units)
     return dict(zip(table["goal_id"], table["passed"], strict=True))

@@ -17,12 +17,13 @@ from .report import md_table
 MAP_INDEX_TITLE = "Suining plan networks — maps / 遂宁规划路网地图"
 
 
-def _context(scn, year=None):
-    from .graph import default_plan, graph_as_of, settings_for
+def _context(scn, year=None, plan=None):
+    """(plan with the scenario applied, settings, phase graph) of ``scn`` in ``year``."""
+    from .graph import default_plan, phase_graph, settings_for
 
-    plan = default_plan().with_scenario(scn)
-    year = scn.year if year is None else year
-    return plan, settings_for(scn), graph_as_of(year, scn)
+    plan = plan or default_plan().with_scenario(scn)
+    cfg = settings_for(scn)
+    return plan, cfg, phase_graph(plan, scn.year if year is None else year, cfg)
 
 
 def run_scenario(scn, out: Path, tiles: str | None = None, quiet: bool = False,
@@ -52,7 +53,7 @@ def run_scenario(scn, out: Path, tiles: str | None = None, quiet: bool = False,
         goal_table = evaluate_goals(G, goals, units) if goals else None
         tick()
         base_year = opts.compare_year or 2020
-        _, _, G_base = _context(scn, base_year)
+        _, _, G_base = _context(scn, base_year, plan)
         base_goals = evaluate_goals(G_base, goals, units) if goals else None
         base_bands = isochrones(G_base, opts.origins[0], minutes=tuple(opts.bands_min),
                                 cell_m=opts.cell_m, units=units)
@@ -88,7 +89,7 @@ def run_scenario(scn, out: Path, tiles: str | None = None, quiet: bool = False,
             written.append("map.png")
         tick()
         if "report" in opts.outputs:
-            lines = line_differences(side((base_year, scn)), side((scn.year, scn)))
+            lines = line_differences(side((base_year, scn), plan), side((scn.year, scn), plan))
             flips = goal_flips(base_goals, goal_table) if goals else pd.DataFrame()
             text = report_text(scn, goal_table, bands, base_bands, base_year, lines, flips)
             write_text(text, out / "report.md")
