@@ -760,9 +760,12 @@ def _fit(m: folium.Map, *frames) -> None:
     b = np.array(boxes)
     if not np.all(np.isfinite(b)):
         return
-    # leave room for the title (top) and the legend panel (right)
-    m.fit_bounds([[b[:, 1].min(), b[:, 0].min()], [b[:, 3].max(), b[:, 2].max()]],
-                 padding_top_left=(10, 70), padding_bottom_right=(330, 10))
+    # leave room for the title (top) and the legend panel (right); no zoom animation, so
+    # the page opens on its final view (and nothing moves under a first click)
+    fit = folium.map.FitBounds([[b[:, 1].min(), b[:, 0].min()], [b[:, 3].max(), b[:, 2].max()]],
+                               padding_top_left=(10, 70), padding_bottom_right=(330, 10))
+    fit.options["animate"] = False
+    fit.add_to(m)
 
 
 def _title_html(zh: str, en: str, sub: str = "") -> str:
