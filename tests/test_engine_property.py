@@ -9,7 +9,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from network.routing import compile_graph, travel_times
+from network.engine.routing import compile_graph, travel_times
 
 
 @st.composite

@@ -9,8 +9,8 @@ import pytest
 from pyproj import Geod
 
 from network import Settings, od_times, travel_times
-from network.data import haversine_km
-from network.graph import build_graph
+from network.model.graph import build_graph
+from network.model.projection import haversine_km
 
 # Round numbers so every term can be checked by hand.
 S = Settings(local_speed_kph=30, detour_factor=1.0, station_entry_min=10, station_exit_min=5,
@@ -110,7 +110,7 @@ def test_parallel_edges_take_minimum_not_sum(tiny_plan):
     base = od_times(G, [(u, v)], mode="road").iloc[0]["minutes"]
     G.add_edge(u, v, mode="trunk", term="in_vehicle", line_id="t_am", length_m=1.0,
                speed_kph=60.0, travel_time_s=1e6)
-    from network.routing import compile_graph
+    from network.engine.routing import compile_graph
 
     compile_graph(G, refresh=True)
     assert od_times(G, [(u, v)], mode="road").iloc[0]["minutes"] == pytest.approx(base)

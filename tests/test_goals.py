@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from network import UnknownPlaceError, check_goals, first_year_met, od_times, read_goals
-from network.goals import GOAL_COLUMNS, evaluate_goals
-from network.settings import TERMS
+from network.analysis.goals import GOAL_COLUMNS, evaluate_goals
+from network.vocab import TERMS
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +61,7 @@ def test_first_year_met(table):
 
 
 def test_unreachable_destination_is_not_met(graphs):
-    from network.goals import Goal
+    from network.analysis.goals import Goal
 
     g = Goal(id="x", origin="suining", destination=["stn_wanzhoubei"], measure="rail_station",
              limit_min=60)

@@ -15,7 +15,7 @@ def units():
 
 @pytest.fixture(scope="module")
 def bands(graphs, units):
-    return isochrones(graphs[2025], "遂宁", minutes=(15, 30, 45, 60, 90), units=units)
+    return isochrones(graphs[2025], "遂宁", bands_min=(15, 30, 45, 60, 90), units=units)
 
 
 def test_bands_nest_and_never_overlap(bands):
@@ -33,7 +33,7 @@ def test_bands_nest_and_never_overlap(bands):
 
 
 def test_a_band_does_not_depend_on_the_other_thresholds(graphs, units, bands):
-    alone = isochrones(graphs[2025], "遂宁", minutes=(30,), units=units)
+    alone = isochrones(graphs[2025], "遂宁", bands_min=(30,), units=units)
     both = bands[bands["band_min"] == 30]
     assert alone["reach_area_km2"].iloc[0] == pytest.approx(both["reach_area_km2"].iloc[0],
                                                              rel=0.01)

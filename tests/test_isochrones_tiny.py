@@ -7,15 +7,15 @@ import pytest
 from pyproj import Transformer
 
 from network import Settings, load_plan
-from network.data import haversine_km
-from network.graph import build_graph
-from network.isochrones import isochrones, surface_bands, travel_time_surface
+from network.engine.isochrones import isochrones, surface_bands, travel_time_surface
+from network.model.graph import build_graph
+from network.model.projection import haversine_km
 
 from .conftest import TINY_LINES, TINY_NODES, write_plan
 
 S = Settings(local_speed_kph=30, detour_factor=1.0, rail_running_factor=1.0,
              road_running_factor=1.0, interchange_entry_min=2, interchange_exit_min=2,
-             access_max_km=40)
+             surface_pad_max_km=40)
 TO_UTM = Transformer.from_crs("EPSG:4326", "EPSG:32648", always_xy=True)
 
 
@@ -71,7 +71,7 @@ def test_hsr_is_boarded_only_at_stations(tmp_path):
 
 def test_bands_nest_and_do_not_overlap(tiny_plan):
     G = build_graph(tiny_plan, 2020, S)
-    bands = isochrones(G, "a", minutes=(15, 30, 45, 60), cell_m=500, population=False)
+    bands = isochrones(G, "a", bands_min=(15, 30, 45, 60), cell_m=500, population=False)
     assert list(bands["band_min"]) == [15, 30, 45, 60]
     assert bands.crs.to_epsg() == 4326
     assert bands.geometry.is_valid.all()

@@ -9,21 +9,12 @@ import time
 
 import pytest
 
-from network import Settings, load_plan, parse_scenario
-from network.goals import Goal
-from network.graph import build_graph
-from network.maps import (
-    LAYER_NAMES,
-    NETWORK_NAMES,
-    STATUS_NAMES,
-    esc,
-    external_references,
-    map_comparison,
-    map_scenario,
-    map_scene,
-    prepare_scene,
-    save_map,
-)
+from network import Phase, compare, load_plan, parse_scenario
+from network.analysis.goals import Goal
+from network.render._html import esc, external_references
+from network.render.compare_map import map_comparison
+from network.render.maps import map_phase, map_scene, prepare_scene, save_map
+from network.render.styles import LAYER_NAMES, NETWORK_NAMES, STATUS_NAMES
 
 from .conftest import DATA, TINY_LINES, write_plan
 
@@ -50,11 +41,15 @@ def tiny_lines(**renames) -> list[dict]:
     return lines
 
 
-def tiny_scene(tmp_path, lines=None, year=2020, **kw):
+def tiny_phase(tmp_path, lines=None, year=2020, scenario=None):
     plan = load_plan(write_plan(tmp_path / "geo", lines=lines or tiny_lines()))
-    G = build_graph(plan, year, Settings())
+    return Phase.of(scenario, year=year, plan=plan)
+
+
+def tiny_scene(tmp_path, lines=None, year=2020, **kw):
     kw.setdefault("goals", TINY_GOALS)
-    return prepare_scene(plan=plan, G=G, origin="a", boundaries=False, minutes=BANDS_MIN, **kw)
+    return prepare_scene(tiny_phase(tmp_path, lines, year), origin="a", boundaries=False,
+                         bands_min=BANDS_MIN, **kw)
 
 
 def geojson_layers(text: str) -> list[dict]:
@@ -182,9 +177,8 @@ def test_coordinates_are_rounded(tiny):
 def test_scenario_name_in_title(tmp_path):
     scn = parse_scenario('name = "fast_trunk"\nyear = 2020\n[[lines.modify]]\nid = "t_am"\n'
                          "operating_speed_kph = 100\n")
-    plan = load_plan(write_plan(tmp_path / "geo", lines=tiny_lines()))
-    m = map_scenario(scenario=scn, plan=plan, origin="a", goals=False, boundaries=False,
-                     minutes=(30, 60))
+    m = map_phase(tiny_phase(tmp_path, scenario=scn), origin="a", goals=False,
+                  boundaries=False, bands_min=(30, 60))
     text = m.get_root().render()
     title = text[text.index('id="sn-title"'):][:400]
     assert "fast_trunk" in title and "2020" in title
@@ -208,6 +202,12 @@ def test_save_map_is_atomic(tmp_path, tiny):
     assert sorted(p.name for p in out.parent.iterdir()) == ["map.html"]
 
 
+def _compare_tiny(plan, scn):
+    cmp = compare(Phase.of(2020, plan=plan), Phase.of(scn, plan=plan), origin="a",
+                  goals=TINY_GOALS, population=False)
+    return map_comparison(cmp, boundaries=False)
+
+
 def test_comparison_on_tiny_plan(tmp_path):
     plan = load_plan(write_plan(tmp_path / "geo", lines=tiny_lines()))
     scn = parse_scenario("""
@@ -226,8 +226,7 @@ operating_speed_kph = 80
 open_year = 2015
 route = ["m", "b"]
 """)
-    m = map_comparison((2020, None), scn, plan=plan, origin="a", goals=TINY_GOALS,
-                       boundaries=False)
+    m = _compare_tiny(plan, scn)
     text = m.get_root().render()
     assert external_references(text) == []
     diffs = {f["id"]: f["properties"]["popup"] for fc in geojson_layers(text)
@@ -245,8 +244,8 @@ route = ["m", "b"]
 def test_comparison_goal_flip(tmp_path):
     plan = load_plan(write_plan(tmp_path / "geo", lines=tiny_lines()))
     scn = parse_scenario('name = "fast"\nyear = 2020\n[[lines.modify]]\nid = "t_am"\n'
-                         "operating_speed_kph = 200\n")
-    m = map_comparison(2020, scn, plan=plan, origin="a", goals=TINY_GOALS, boundaries=False)
+                         "operating_speed_kph = 150\n[settings]\nroad_running_factor = 1.0\n")
+    m = _compare_tiny(plan, scn)
     text = m.get_root().render()
     assert count(text, "goal") == 1 and text.count('class="sn-flip"') == 1
     goal = next(f for fc in geojson_layers(text) for f in fc["features"]
@@ -259,7 +258,7 @@ def test_real_2025_map_is_small_and_offline(tmp_path):
     import network as sn
 
     t0 = time.perf_counter()
-    scene = prepare_scene(2025, G=sn.graph_as_of(2025))
+    scene = prepare_scene(sn.Phase.of(2025))
     path = save_map(map_scene(scene), tmp_path / "suining_2025.html")
     seconds = time.perf_counter() - t0
     text = path.read_text(encoding="utf-8")
@@ -279,11 +278,11 @@ def test_real_comparison_2025_to_2030():
     import network as sn
 
     plan = sn.default_plan()
-    m = map_comparison((2025, None), (2030, None), plan=plan)
+    m = map_comparison(sn.compare(2025, 2030, own_years=True))
     text = m.get_root().render()
     assert len(text.encode("utf-8")) <= 5_000_000
     assert external_references(text) == []
-    opened = set(plan.lines_gdf(2030).index) - set(plan.lines_gdf(2025).index)
+    opened = set(plan.lines_gdf(2030)["id"]) - set(plan.lines_gdf(2025)["id"])
     diffs = {f["id"] for fc in geojson_layers(text) for f in fc["features"]
              if f["properties"]["sn_feature"] == "diff"}
     assert {f"diff:{lid}" for lid in opened} <= diffs

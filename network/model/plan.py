@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import functools
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -18,8 +19,9 @@ import numpy as np
 import pandas as pd
 from shapely.geometry import LineString, Point
 
-from .data import PLACE_KINDS, _check_line, _Collector
-from .errors import DataError, Problem
+from ..errors import DataError, Problem
+from ..vocab import MAX_SPEED_KPH, PLACE_KINDS, WGS84
+from .records import Collector, check_line
 from .scenario import LineAddition, Scenario
 
 #: Columns of :meth:`Plan.lines_gdf`, in order.
@@ -84,17 +86,28 @@ class Plan:
             Copies of the line records (safe to modify).
         """
         out = []
-        ups = self.upgrades.dropna(subset=["year"]).sort_values(["year", "id"])
-        ups = ups[ups["year"] <= year]
+        index = self._upgrade_index
         for line in self.lines.values():
             if line["open_year"] is None or line["open_year"] > year:
                 continue
             rec = dict(line)
-            for up in ups[ups["line_id"] == line["id"]].itertuples():
-                rec[up.field] = float(up.value)
-                rec["upgrades"] = [*rec.get("upgrades", []), up.id]
+            for up_year, up_id, up_field, up_value in index.get(line["id"], ()):
+                if up_year > year:
+                    break
+                rec[up_field] = up_value
+                rec["upgrades"] = [*rec.get("upgrades", []), up_id]
             out.append(rec)
         return out
+
+    @functools.cached_property
+    def _upgrade_index(self) -> dict[str, list[tuple[int, str, str, float]]]:
+        """Dated upgrades per line id, sorted by (year, id): built once per plan."""
+        ups = self.upgrades.dropna(subset=["year"]).sort_values(["year", "id"])
+        index: dict[str, list] = {}
+        for up in ups.itertuples():
+            index.setdefault(up.line_id, []).append((int(up.year), up.id, up.field,
+                                                     float(up.value)))
+        return index
 
     def lines_gdf(self, year: int | None = None) -> gpd.GeoDataFrame:
         """Lines as a GeoDataFrame (EPSG:4326), all of them or those in service in ``year``."""
@@ -102,14 +115,14 @@ class Plan:
         rows = [{c: (", ".join(r[c]) if c == "stops" else r.get(c)) for c in LINE_COLUMNS}
                 for r in recs]
         geoms = [LineString(r["coords"]) for r in recs]
-        gdf = gpd.GeoDataFrame(rows, geometry=geoms, crs="EPSG:4326", columns=LINE_COLUMNS)
-        # indexed by id (unnamed, so the frame can be written to GeoPackage as it is)
-        return gdf.set_index("id", drop=False).rename_axis(None).sort_index()
+        gdf = gpd.GeoDataFrame(rows, geometry=geoms, crs=WGS84, columns=LINE_COLUMNS)
+        # a plain range index (``id`` is a column), so the frame goes to a GeoPackage as is
+        return gdf.sort_values("id", ignore_index=True)
 
     def nodes_gdf(self) -> gpd.GeoDataFrame:
         """Nodes as a GeoDataFrame (EPSG:4326), indexed by id."""
         pts = [Point(xy) for xy in self.nodes[["lon", "lat"]].to_numpy()]
-        return gpd.GeoDataFrame(self.nodes.copy(), geometry=pts, crs="EPSG:4326")
+        return gpd.GeoDataFrame(self.nodes.reset_index(drop=True), geometry=pts, crs=WGS84)
 
     def places(self) -> pd.DataFrame:
         """Place nodes (centres, county seats, towns)."""
@@ -128,7 +141,7 @@ class Plan:
         if scenario is None:
             return self
         file = scenario.path or f"scenario {scenario.name}"
-        c = _Collector(file)
+        c = Collector(file)
         lines = {k: dict(v) for k, v in self.lines.items()}
         for i, mod in enumerate(scenario.lines.modify):
             key = f"lines.modify[{i}].id"
@@ -140,10 +153,17 @@ class Plan:
             if mod.remove:
                 del lines[mod.id]
                 continue
+            top = MAX_SPEED_KPH[lines[mod.id]["network"]]
             for fname in ("open_year", "operating_speed_kph", "design_speed_kph", "status"):
                 value = getattr(mod, fname)
-                if value is not None:
-                    lines[mod.id][fname] = value
+                if value is None:
+                    continue
+                if fname.endswith("_kph") and value > top:
+                    c.add(scenario.name, f"lines.modify[{i}].{fname}",
+                          f"{value:g} km/h is above the plausible maximum of {top:g} km/h for "
+                          f"a {lines[mod.id]['network']} line")
+                    continue
+                lines[mod.id][fname] = value
         for i, add in enumerate(scenario.lines.add):
             key = f"lines.add[{i}]"
             if add.id in lines:
@@ -157,7 +177,7 @@ class Plan:
         return replace(self, lines=lines, scenario=scenario)
 
 
-def _added_line(add: LineAddition, nodes: pd.DataFrame, c: _Collector, key: str,
+def _added_line(add: LineAddition, nodes: pd.DataFrame, c: Collector, key: str,
                 record: str) -> dict | None:
     coords, node_ids = [], []
     for j, item in enumerate(add.route):
@@ -188,10 +208,14 @@ def _added_line(add: LineAddition, nodes: pd.DataFrame, c: _Collector, key: str,
         "length_km_official": None,
     }
     geom = {"type": "LineString", "coordinates": xy.tolist()}
-    inner = _Collector(c.file)
-    rec = _check_line(props, geom, nodes, inner)
+    inner = Collector(c.file)
+    rec = check_line(props, geom, nodes, inner)
     for p in inner.problems:
-        c.add(record, f"{key}.{p.field}", p.message)
+        # speak the user's key: stops come from ``route`` unless ``stops`` was given
+        field = p.field
+        if field == "geometry" or (field == "stops" and add.stops is None):
+            field = "route"
+        c.add(record, f"{key}.{field}", p.message)
     return copy.deepcopy(rec) if rec is not None and not inner.problems else None
 
 

@@ -13,26 +13,24 @@ origin–destination pair the minutes, the km, the lines used and every time ter
 from __future__ import annotations
 
 import itertools
-import re
-import unicodedata
+import math
 import weakref
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 import networkx as nx
 import numpy as np
 import pandas as pd
-from pyproj import Transformer
 from scipy.sparse import csr_array
 from scipy.sparse.csgraph import dijkstra
 
-from .errors import UnknownPlaceError
-from .plan import close_matches
-from .settings import TERMS
+from ..errors import EngineError, InputError
+from ..model.projection import lonlat_to_xy
+from ..vocab import MODES, TERMS
+from .names import resolve_node
 
-MODES = ("any", "rail", "road")
 _MODE_EDGES = {"rail": ("rail",), "road": ("expressway", "trunk", "access", "street")}
-PLACE_KINDS = ("centre", "county_seat", "town")
 
 
 @dataclass(frozen=True)
@@ -68,6 +66,12 @@ class CompiledGraph:
         (n, 2) WGS84 coordinates.
     street : numpy.ndarray
         Indices of street nodes (where travellers can step onto local streets).
+    line_ids : numpy.ndarray
+        Line id of each line code used in the edge arrays.
+    phase : Phase or None
+        The phase this graph was compiled from (population units, settings).
+    masked : tuple of str
+        Lines left out (:meth:`without_lines`).
     """
 
     G: nx.MultiDiGraph
@@ -80,11 +84,48 @@ class CompiledGraph:
     line_ids: np.ndarray
     edges: dict = field(default_factory=dict)       # aligned edge arrays
     mode_codes: dict = field(default_factory=dict)  # edge mode name -> code
-    layers: dict = field(default_factory=dict)      # routing layers, built on demand
+    layers: dict = field(default_factory=dict, compare=False)  # routing layers, on demand
+    phase: Any = field(default=None, compare=False, repr=False)
+    masked: tuple = ()
 
     @property
     def n(self) -> int:
         return len(self.node_ids)
+
+    @property
+    def settings(self):
+        """The phase's :class:`~network.model.settings.Settings`."""
+        from ..model.settings import Settings
+
+        if self.phase is not None:
+            return self.phase.settings
+        return Settings(**self.G.graph.get("settings", {}))
+
+    def without_lines(self, line_ids: Iterable[str]) -> CompiledGraph:
+        """The same graph with every edge of the given lines left out (a mask, not a rebuild).
+
+        An edge belongs to a line when its ``line_id`` is that line (and, for edges that
+        carry a ``lines`` tuple, when the line is in it): platforms, rides, dwells and
+        transfers of a rail line; carriageways, ramps and gates of an expressway; every
+        segment of a trunk road. Stations and interchanges stay (with nothing to board).
+        """
+        drop = {self.line_code(x) for x in line_ids} - {None}
+        if not drop:
+            return replace(self, layers={}, masked=tuple(sorted(set(self.masked) | set(line_ids))))
+        ptr, idx = self.edges["line_ptr"], self.edges["line_idx"]
+        hit = np.concatenate([[0], np.cumsum(np.isin(idx, np.fromiter(drop, np.int64)))])
+        keep = hit[ptr[1:]] == hit[ptr[:-1]]  # no line of the edge is dropped
+        edges = {k: v[keep] for k, v in self.edges.items() if k not in ("line_ptr", "line_idx")}
+        counts = np.diff(ptr)[keep]
+        edges["line_ptr"] = np.concatenate([[0], np.cumsum(counts)])
+        edges["line_idx"] = idx[np.repeat(keep, np.diff(ptr))]
+        return replace(self, edges=edges, layers={},
+                       masked=tuple(sorted(set(self.masked) | set(map(str, line_ids)))))
+
+    def line_code(self, line_id: str) -> int | None:
+        """Code of ``line_id`` in the edge arrays (``None`` if no edge uses it)."""
+        hits = np.flatnonzero(self.line_ids == line_id)
+        return int(hits[0]) if len(hits) else None
 
     def layer(self, mode: str = "any") -> _Layer:
         """The routing layer for ``mode`` ('any', 'rail' or 'road'), built once."""
@@ -94,7 +135,8 @@ class CompiledGraph:
             e = self.edges
             keep = np.ones(len(e["u"]), bool) if mode == "any" else np.isin(
                 e["mode"], [self.mode_codes[m] for m in _MODE_EDGES[mode] if m in self.mode_codes])
-            self.layers[mode] = _build_layer(self.n, {k: v[keep] for k, v in e.items()})
+            self.layers[mode] = _build_layer(self.n, {k: v[keep] for k, v in e.items()
+                                                      if k not in ("line_ptr", "line_idx")})
         return self.layers[mode]
 
 
@@ -118,7 +160,7 @@ def _build_layer(n: int, e: dict) -> _Layer:
 _CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def compile_graph(G: nx.MultiDiGraph, refresh: bool = False) -> CompiledGraph:
+def compile_graph(G: nx.MultiDiGraph, refresh: bool = False, phase=None) -> CompiledGraph:
     """Compile ``G`` for routing, once: the result is cached with the graph.
 
     The cache is checked cheaply (number of nodes and of adjacent node pairs), so it
@@ -131,21 +173,42 @@ def compile_graph(G: nx.MultiDiGraph, refresh: bool = False) -> CompiledGraph:
         A graph following the schema of :func:`network.validate_graph`.
     refresh : bool
         Recompile even if a cached compilation looks current.
+    phase : Phase, optional
+        The phase ``G`` belongs to (kept on the result).
 
     Returns
     -------
     CompiledGraph
+
+    Raises
+    ------
+    EngineError
+        If an edge has a negative or non-finite time: Dijkstra would give wrong times
+        (scipy returns a cyclic predecessor array and path reconstruction never ends).
     """
     stamp = (len(G._succ), sum(map(len, G._succ.values())))
     hit = _CACHE.get(G)
     if hit is not None and hit[0] == stamp and not refresh:
-        return hit[1]
-    cg = _compile(G)
+        cg = hit[1]
+        return cg if phase is None or cg.phase is phase else replace(cg, phase=phase)
+    cg = _compile(G, phase)
     _CACHE[G] = (stamp, cg)
     return cg
 
 
-def _compile(G: nx.MultiDiGraph) -> CompiledGraph:
+def compiled(graph) -> CompiledGraph:
+    """A :class:`CompiledGraph` from a phase, a compiled graph or a networkx graph."""
+    if isinstance(graph, CompiledGraph):
+        return graph
+    if isinstance(graph, nx.MultiDiGraph | nx.DiGraph):
+        return compile_graph(graph)
+    if hasattr(graph, "compiled") and hasattr(graph, "recipe"):
+        return graph.compiled
+    raise InputError(f"expected a Phase, a CompiledGraph or a networkx graph, not "
+                     f"{type(graph).__name__}")
+
+
+def _compile(G: nx.MultiDiGraph, phase=None) -> CompiledGraph:
     node_ids = np.array(list(G.nodes), dtype=object)
     index = {n: i for i, n in enumerate(node_ids)}
     attrs = G.nodes(data=True)
@@ -153,8 +216,9 @@ def _compile(G: nx.MultiDiGraph) -> CompiledGraph:
     lat = np.fromiter((attrs[n]["y"] for n in node_ids), float, len(node_ids))
     kind = np.array([attrs[n]["kind"] for n in node_ids], dtype=object)
     layer = np.array([attrs[n].get("layer", "street") for n in node_ids], dtype=object)
-    crs = G.graph.get("settings", {}).get("metric_crs", "EPSG:32648")
-    x, y = Transformer.from_crs(G.graph.get("crs", "EPSG:4326"), crs, always_xy=True).transform(lon, lat)
+    crs = (phase.settings.metric_crs if phase is not None
+           else G.graph.get("settings", {}).get("metric_crs", "EPSG:32648"))
+    xy = lonlat_to_xy(lon, lat, crs) if len(lon) else np.empty((0, 2))
     m = G.number_of_edges()
     u = np.empty(m, np.int64)
     v = np.empty(m, np.int64)
@@ -163,6 +227,8 @@ def _compile(G: nx.MultiDiGraph) -> CompiledGraph:
     term = np.empty(m, np.int16)
     mode = np.empty(m, np.int16)
     line = np.empty(m, np.int32)
+    line_ptr = np.zeros(m + 1, np.int64)
+    line_idx: list[int] = []
     term_code = {t: i for i, t in enumerate(TERMS)}
     mode_codes: dict[str, int] = {}
     line_codes: dict[str, int] = {}
@@ -174,71 +240,24 @@ def _compile(G: nx.MultiDiGraph) -> CompiledGraph:
         mode[i] = mode_codes.setdefault(d["mode"], len(mode_codes))
         lid = d.get("line_id") or ""
         line[i] = line_codes.setdefault(lid, len(line_codes)) if lid else -1
+        members = d.get("lines") or ((lid,) if lid else ())
+        line_idx.extend(line_codes.setdefault(x, len(line_codes)) for x in members)
+        line_ptr[i + 1] = len(line_idx)
+    bad = np.flatnonzero(~np.isfinite(w) | (w < 0))
+    if len(bad):
+        i = int(bad[0])
+        raise EngineError(f"{len(bad)} edge(s) have a negative or non-finite travel time, e.g. "
+                          f"{node_ids[u[i]]!r} → {node_ids[v[i]]!r}: {w[i]!r} s; routing needs "
+                          "times ≥ 0 (check the settings and speeds)")
     return CompiledGraph(
-        G=G, node_ids=node_ids, index=index, xy=np.column_stack([x, y]),
+        G=G, node_ids=node_ids, index=index, xy=xy,
         lonlat=np.column_stack([lon, lat]), kind=kind, street=np.flatnonzero(layer == "street"),
         line_ids=np.array(list(line_codes), dtype=object),
         edges=dict(u=u, v=v, w=w, length=length, term=term, mode=mode, line=line,
-                   street=mode == mode_codes.get("street", -1)),
-        mode_codes=mode_codes,
+                   street=mode == mode_codes.get("street", -1), line_ptr=line_ptr,
+                   line_idx=np.asarray(line_idx, np.int64)),
+        mode_codes=mode_codes, phase=phase,
     )
-
-
-# --------------------------------------------------------------------------- names
-
-
-def _norm(s: str) -> str:
-    return unicodedata.normalize("NFKC", str(s)).strip().lower()
-
-
-_SUFFIXES = ("站", "市", "区", "县", "主城区", "城区", " station", " city", " district", " county")
-
-
-def _strip(s: str) -> str:
-    s = re.sub(r"[（(].*?[)）]", "", _norm(s)).strip()
-    for suf in sorted(_SUFFIXES, key=len, reverse=True):
-        if s.endswith(suf) and len(s) > len(suf):
-            return s[: -len(suf)].strip()
-    return s
-
-
-def _loose_match(name: str, query: str) -> bool:
-    """'潼南区(梓潼街道)' matches '潼南'; 'Tongnan District seat' matches 'tongnan'."""
-    n, q = _strip(name), _strip(query)
-    return bool(q) and (n == q or n.startswith(q + " "))
-
-
-def resolve_node(G: nx.MultiDiGraph, query, mode: str = "any"):
-    """Resolve a node id or a Chinese/English place name to a node of ``G``.
-
-    A name resolves to the node that fits the mode: a station for ``rail``, a centre or
-    county seat for ``road`` and ``any``.
-
-    Raises
-    ------
-    UnknownPlaceError
-        Listing close matches.
-    """
-    if query in G:
-        return query
-    q = _norm(query)
-    wanted = ("station",) if mode == "rail" else PLACE_KINDS
-    fallbacks = ("station", "interchange", *PLACE_KINDS)
-    priority = {k: i for i, k in enumerate((*PLACE_KINDS, "station", "interchange"))}
-    for kinds in (wanted, fallbacks):
-        for exact in (True, False):
-            hits = [n for n, d in G.nodes(data=True) if d.get("kind") in kinds and any(
-                (_norm(d.get(k, "")) == q) if exact else _loose_match(d.get(k, ""), q)
-                for k in ("name_zh", "name_en"))]
-            if hits:
-                return min(hits, key=lambda n: (priority.get(G.nodes[n]["kind"], 9), str(n)))
-    names = {n for n, d in G.nodes(data=True) if d.get("layer") == "street"
-             and d.get("kind") not in ("roadpoint", "street")}
-    labels = names | {G.nodes[n]["name_zh"] for n in names} | {G.nodes[n]["name_en"] for n in names}
-    seen: set[str] = set()
-    hints = [h for h in close_matches(str(query), sorted(labels), n=8)
-             if not (h.lower() in seen or seen.add(h.lower()))]
-    raise UnknownPlaceError(str(query), hints[:5])
 
 
 # --------------------------------------------------------------------------- routing
@@ -248,14 +267,20 @@ def _indices(cg: CompiledGraph, nodes: Iterable, mode: str) -> list[int]:
     return [cg.index[resolve_node(cg.G, n, mode)] for n in nodes]
 
 
-def travel_times(G: nx.MultiDiGraph, origins, max_minutes: float | None = None,
+def _check_mode(mode: str) -> str:
+    if mode not in MODES:
+        raise InputError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+    return mode
+
+
+def travel_times(graph, origins, max_minutes: float | None = None,
                  mode: str = "any") -> pd.DataFrame:
     """Shortest travel times from each origin to every node.
 
     Parameters
     ----------
-    G : networkx.MultiDiGraph
-        A phase graph.
+    graph : Phase, CompiledGraph or networkx.MultiDiGraph
+        A phase (or its graph).
     origins : node id, place name, or a list of them
     max_minutes : float, optional
         Stop searching beyond this time; farther nodes get ``inf``.
@@ -268,8 +293,11 @@ def travel_times(G: nx.MultiDiGraph, origins, max_minutes: float | None = None,
     """
     if isinstance(origins, str) or not isinstance(origins, Sequence):
         origins = [origins]
-    cg = compile_graph(G)
-    idx = _indices(cg, origins, mode)
+    cg = compiled(graph)
+    idx = _indices(cg, origins, _check_mode(mode))
+    if max_minutes is not None and not (isinstance(max_minutes, int | float)
+                                        and max_minutes > 0 and not math.isnan(max_minutes)):
+        raise InputError(f"max_minutes must be a number > 0, not {max_minutes!r}")
     limit = np.inf if max_minutes is None else float(max_minutes) * 60.0
     dist = dijkstra(cg.layer(mode).csr, directed=True, indices=idx, limit=limit)
     dist = np.atleast_2d(dist) / 60.0
@@ -284,12 +312,13 @@ def times_from(cg: CompiledGraph, origin_idx: Sequence[int], limit_s: float = np
                                   limit=limit_s))
 
 
-def od_times(G: nx.MultiDiGraph, pairs: Iterable[tuple], mode: str = "any") -> pd.DataFrame:
+def od_times(graph, pairs: Iterable[tuple], mode: str = "any") -> pd.DataFrame:
     """Door-to-door (or station-to-station) times for origin–destination pairs.
 
     Parameters
     ----------
-    G : networkx.MultiDiGraph
+    graph : Phase, CompiledGraph or networkx.MultiDiGraph
+        A phase (or its graph).
     pairs : iterable of (origin, destination)
         Node ids or place names (resolved for ``mode``).
     mode : {'any', 'rail', 'road'}
@@ -303,12 +332,12 @@ def od_times(G: nx.MultiDiGraph, pairs: Iterable[tuple], mode: str = "any") -> p
         reachable), ``km``, ``lines`` (line ids in travel order), ``timetable_min``
         (in-vehicle + dwell + transfers + waits after the first boarding: what a
         timetable shows), and one ``<term>_min`` column per term of
-        :data:`~network.settings.TERMS`.
+        :data:`~network.vocab.TERMS`.
     """
     pairs = list(pairs)
-    cg = compile_graph(G)
-    lay = cg.layer(mode)
-    resolved = [(cg.index[resolve_node(G, a, mode)], cg.index[resolve_node(G, b, mode)])
+    cg = compiled(graph)
+    lay = cg.layer(_check_mode(mode))
+    resolved = [(cg.index[resolve_node(cg.G, a, mode)], cg.index[resolve_node(cg.G, b, mode)])
                 for a, b in pairs]
     origins = sorted({a for a, _ in resolved})
     row = {o: i for i, o in enumerate(origins)}
@@ -332,6 +361,8 @@ def _path_terms(cg: CompiledGraph, lay: _Layer, pred: np.ndarray, a: int, b: int
     path = [b]
     while path[-1] != a:
         path.append(int(pred[path[-1]]))
+        if len(path) > cg.n:  # a cyclic predecessor array: never loop for ever
+            raise EngineError("path reconstruction found a cycle (negative edge times?)")
     path.reverse()
     edges = [lay.edge(u, v) for u, v in itertools.pairwise(path)]
     codes = [TERMS[lay.term[e]] for e in edges]

@@ -1,0 +1,1 @@
+"""The engine: routing on compiled arrays (scipy), travel-time surfaces, isochrones, population."""

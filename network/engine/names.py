@@ -1,0 +1,76 @@
+"""Place names: resolve a node id or a Chinese/English name to a node of a phase graph.
+
+``"遂宁"``, ``"Suining"``, ``"suining"`` and ``"遂宁市"`` all resolve to the main urban
+area's centre node for road and door-to-door trips, and ``"遂宁站"`` to the station; for
+``mode="rail"`` a name resolves to a station. An unknown name raises
+:class:`~network.errors.UnknownPlaceError` listing the closest names.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import networkx as nx
+
+from ..errors import UnknownPlaceError
+from ..model.plan import close_matches
+from ..vocab import PLACE_KINDS
+
+_SUFFIXES = ("站", "市", "区", "县", "主城区", "城区", " station", " city", " district", " county")
+
+
+def _norm(s: str) -> str:
+    return unicodedata.normalize("NFKC", str(s)).strip().lower()
+
+
+def _strip(s: str) -> str:
+    s = re.sub(r"[（(].*?[)）]", "", _norm(s)).strip()
+    for suf in sorted(_SUFFIXES, key=len, reverse=True):
+        if s.endswith(suf) and len(s) > len(suf):
+            return s[: -len(suf)].strip()
+    return s
+
+
+def loose_match(name: str, query: str) -> bool:
+    """'潼南区(梓潼街道)' matches '潼南'; 'Tongnan District seat' matches 'tongnan'."""
+    n, q = _strip(name), _strip(query)
+    return bool(q) and (n == q or n.startswith(q + " "))
+
+
+def resolve_node(G: nx.MultiDiGraph, query, mode: str = "any"):
+    """Resolve a node id or a Chinese/English place name to a node of ``G``.
+
+    A name resolves to the node that fits the mode: a station for ``rail``, a centre or
+    county seat for ``road`` and ``any``.
+
+    Raises
+    ------
+    UnknownPlaceError
+        Listing close matches.
+    """
+    if not isinstance(query, str | int):
+        raise UnknownPlaceError(repr(query), [])
+    if query in G:
+        return query
+    q = _norm(query)
+    wanted = ("station",) if mode == "rail" else PLACE_KINDS
+    fallbacks = ("station", "interchange", *PLACE_KINDS)
+    priority = {k: i for i, k in enumerate((*PLACE_KINDS, "station", "interchange"))}
+    for kinds in (wanted, fallbacks):
+        for exact in (True, False):
+            hits = [n for n, d in G.nodes(data=True) if d.get("kind") in kinds and any(
+                (_norm(d.get(k, "")) == q) if exact else loose_match(d.get(k, ""), q)
+                for k in ("name_zh", "name_en"))]
+            if hits:
+                return min(hits, key=lambda n: (priority.get(G.nodes[n]["kind"], 9), str(n)))
+    names = {n for n, d in G.nodes(data=True) if d.get("layer") == "street"
+             and d.get("kind") not in ("roadpoint", "street")}
+    labels = names | {G.nodes[n]["name_zh"] for n in names} | {G.nodes[n]["name_en"] for n in names}
+    seen: set[str] = set()
+    hints = [h for h in close_matches(str(query), sorted(map(str, labels)), n=8)
+             if not (h.lower() in seen or seen.add(h.lower()))]
+    raise UnknownPlaceError(str(query), hints[:5])
+
+
+__all__ = ["loose_match", "resolve_node"]

@@ -1,0 +1,1 @@
+"""Scale-out: many tasks over phases, serially or on Dask distributed workers."""
