@@ -1,0 +1,412 @@
+"""Trace existing lines on the OpenStreetMap-derived scgraph-data graphs.
+
+For each line in ``data/geo/lines.geojson`` that exists on the ground (status ``existing``; lines
+under construction only where listed in ``TRACE_UNDER_CONSTRUCTION``), each leg between two
+consecutive stops is replaced by the shortest path on the scgraph-data highway graph (roads) or
+railway graph (rail), each stop snapped to its nearest graph edge: stop coordinate + the graph
+vertices of the path + next stop coordinate (the snap points themselves are left out, so a stop
+off the road joins the path without a spike); vertices are rounded to 5 decimals and those within
+50 m of the previous one are dropped. A leg keeps its old (schematic) geometry when a stop lies more
+than ``MAX_SNAP_KM`` from the graph, when the path is implausibly long (> ``MAX_RATIO`` × the
+straight line), or when ``LEG_OVERRIDES`` rejects it after inspection (e.g. the path takes a
+parallel road). The script also writes ``data/geo/reference_road_km.csv``: shortest road paths on
+the same graph between Suining and each county seat and neighbouring city.
+
+The graphs are scgraph-data 2.0.0 (PyPI; MIT code, data © OpenStreetMap contributors, ODbL 1.0;
+2024 snapshot, coordinates rounded to 0.001°, no names, classes or speeds). Edge weights are the
+graph's own kilometres (they keep the length of the simplified OSM way, so a traced length can
+exceed the length of the drawn polyline by a few per cent).
+
+Re-run from the repository root with the tools venv (scgraph 2.15 + scgraph-data 2.0; loading the
+world graphs takes a few seconds and about 1 GB; nothing is downloaded)::
+
+    /work/toolsvenv/bin/python scripts/trace_alignments.py                # print the leg table only
+    /work/toolsvenv/bin/python scripts/trace_alignments.py --write        # rewrite lines.geojson
+    /work/toolsvenv/bin/python scripts/trace_alignments.py --reference    # rewrite reference_road_km.csv
+
+The run is idempotent: stops come from ``nodes.csv``; rejected legs keep the geometry that is in
+the file; the trace sentence appended to ``note`` is replaced, not added twice.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import itertools
+import json
+import math
+import sys
+from pathlib import Path
+
+import networkx as nx
+from pyproj import Transformer
+from shapely import STRtree
+from shapely.geometry import LineString, Point
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "data" / "geo"
+
+GRAPH_SOURCE = "traced:scgraph-data-2.0 (OSM 2024)"
+SOURCE_KEY = "scgraph-osm"
+NOTE_MARK = " | geometry: "
+
+#: Clip box for the world graphs (lon0, lat0, lon1, lat1): a margin round the data region.
+CLIP = (103.0, 28.0, 109.5, 33.0)
+MAX_SNAP_KM = 3.0
+MAX_RATIO = 1.6
+#: Vertices closer than this to the previous kept vertex are dropped (stops are always kept), km.
+MIN_VERTEX_KM = 0.05
+DECIMALS = 5
+
+#: Lines under construction whose course the 2024 graph already holds (checked: none of them).
+TRACE_UNDER_CONSTRUCTION: set[str] = set()
+
+#: Per-leg decisions after inspection, keyed by (line id, index of the leg's first stop).
+#: ``reject``: keep the schematic leg, with the reason; ``via``: (lon, lat, reason) points the
+#: path must pass (sourced positions only); ``max_ratio``: accept a longer path, with the reason.
+_ZH = ("the 中环线 junction points are schematic and the graph holds no urban streets there: "
+       "the shortest path follows other roads")
+LEG_OVERRIDES: dict[tuple[str, int], dict] = {
+    ("t_zhonghuan_e", 0): {"reject": _ZH},
+    ("t_zhonghuan_e", 1): {"reject": _ZH},
+    ("t_zhonghuan_e", 2): {"reject": _ZH},
+}
+
+#: Reference pairs for reference_road_km.csv: (from, to).
+REFERENCE_PAIRS = [("suining", t) for t in (
+    "anju", "shehong", "pengxi", "daying", "tongnan",
+    "chengdu", "chongqing", "mianyang", "nanchong", "neijiang", "guangan", "ziyang", "deyang",
+    "hechuan", "lezhi", "anyue", "zhongjiang", "tongliang", "yanting", "xichong", "santai", "dazu",
+)]
+
+_TO_UTM = Transformer.from_crs("EPSG:4326", "EPSG:32648", always_xy=True)
+
+
+def haversine_km(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6371.0088 * math.asin(math.sqrt(a))
+
+
+# ------------------------------------------------------------------------------------ graphs
+
+
+class RoadGraph:
+    """A clipped scgraph-data graph with an edge index for snapping points onto edges."""
+
+    def __init__(self, kind: str):
+        if kind == "rail":
+            from scgraph_data.world_railways import world_railways_geograph as geo
+        else:
+            from scgraph_data.world_highways import world_highways_geograph as geo
+        x0, y0, x1, y1 = CLIP
+        keep = {i for i, (lat, lon) in enumerate(geo.nodes) if x0 <= lon <= x1 and y0 <= lat <= y1}
+        G = nx.Graph()
+        for i in keep:
+            lat, lon = geo.nodes[i]
+            G.add_node(i, lon=float(lon), lat=float(lat))
+        for i in keep:
+            for j, w in geo.graph[i].items():
+                if j in keep and j != i:
+                    old = G.get_edge_data(i, j)
+                    if old is None or w < old["km"]:
+                        G.add_edge(i, j, km=float(w))
+        self.kind = kind
+        self.G = G
+        self.edges = list(G.edges())
+        self.lines = [LineString([self._xy(u), self._xy(v)]) for u, v in self.edges]
+        self.tree = STRtree(self.lines)
+        self._tmp = 0
+
+    def _xy(self, n) -> tuple[float, float]:
+        d = self.G.nodes[n]
+        return _TO_UTM.transform(d["lon"], d["lat"])
+
+    def snap(self, lon: float, lat: float) -> dict:
+        """Nearest point on the nearest edge: edge, fraction from its first node, distance km."""
+        p = Point(_TO_UTM.transform(lon, lat))
+        k = int(self.tree.nearest(p))
+        line = self.lines[k]
+        t = line.project(p, normalized=True) if line.length > 0 else 0.0
+        q = line.interpolate(t, normalized=True)
+        lon_q, lat_q = _TO_UTM.transform(q.x, q.y, direction="INVERSE")
+        return {"edge": self.edges[k], "t": t, "km": p.distance(q) / 1000.0, "lon": lon_q, "lat": lat_q}
+
+    def _insert(self, s: dict) -> str:
+        """Add a temporary node at a snap point, joined to both ends of its edge."""
+        self._tmp += 1
+        name = f"tmp{self._tmp}"
+        u, v = s["edge"]
+        w = self.G.edges[u, v]["km"]
+        self.G.add_node(name, lon=s["lon"], lat=s["lat"])
+        self.G.add_edge(u, name, km=w * s["t"])
+        self.G.add_edge(name, v, km=w * (1 - s["t"]))
+        return name
+
+    def route(self, a: tuple[float, float], b: tuple[float, float]) -> dict:
+        """Shortest path between two points, each snapped to its nearest edge.
+
+        Returns the graph nodes passed (``nodes``, without the two snap points), their
+        coordinates, the graph length between the first and last of them (``inner_km``) and the
+        two snap distances.
+        """
+        sa, sb = self.snap(*a), self.snap(*b)
+        na, nb = self._insert(sa), self._insert(sb)
+        if set(sa["edge"]) == set(sb["edge"]):  # both on one edge: the direct piece
+            u, _ = sa["edge"]
+            ta = sa["t"] if sa["edge"][0] == u else 1 - sa["t"]
+            tb = sb["t"] if sb["edge"][0] == u else 1 - sb["t"]
+            w = self.G.edges[sa["edge"]]["km"]
+            self.G.add_edge(na, nb, km=w * abs(ta - tb))
+        try:
+            path = nx.shortest_path(self.G, na, nb, weight="km")
+            km = nx.path_weight(self.G, path, weight="km")
+            inner = path[1:-1]
+            inner_km = nx.path_weight(self.G, inner, weight="km") if len(inner) > 1 else 0.0
+            coords = [(self.G.nodes[n]["lon"], self.G.nodes[n]["lat"]) for n in inner]
+            ok = True
+        except nx.NetworkXNoPath:
+            inner, coords, km, inner_km, ok = [], [], math.inf, math.inf, False
+        finally:
+            self.G.remove_nodes_from([na, nb])
+        return {"ok": ok, "nodes": inner, "coords": coords, "graph_km": km, "inner_km": inner_km,
+                "snap_a_km": sa["km"], "snap_b_km": sb["km"]}
+
+
+# ------------------------------------------------------------------------------------ data
+
+
+def read_nodes() -> dict[str, dict]:
+    with open(DATA / "nodes.csv", encoding="utf-8", newline="") as f:
+        return {r["id"]: r for r in csv.DictReader(f)}
+
+
+def node_xy(nodes: dict, nid: str) -> tuple[float, float]:
+    return float(nodes[nid]["lon"]), float(nodes[nid]["lat"])
+
+
+def stop_vertices(coords: list, stops_xy: list) -> list[int]:
+    """Index of each stop's vertex, searched in order: an exact match, else the first within
+    0.3 km, else (a node moved since the file was written) the nearest remaining vertex."""
+    out, start = [], 0
+    for x, y in stops_xy:
+        best = None
+        for i in range(start, len(coords)):
+            d = haversine_km(coords[i][0], coords[i][1], x, y)
+            if d < 1e-6:
+                best = i
+                break
+            if d <= 0.3 and best is None:
+                best = i
+        if best is None:  # the node has moved since the file was written: take the nearest vertex
+            rest = range(start, len(coords))
+            best = min(rest, key=lambda i: haversine_km(coords[i][0], coords[i][1], x, y))
+        out.append(best)
+        start = best + 1 if best + 1 < len(coords) else best
+    return out
+
+
+def thin(leg: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Round to DECIMALS and drop interior vertices within MIN_VERTEX_KM of the last kept one
+    (or of the leg's end); the two ends (stops) are kept as they are."""
+    a, b = leg[0], leg[-1]
+    out = [a]
+    for p in leg[1:-1]:
+        p = (round(p[0], DECIMALS), round(p[1], DECIMALS))
+        if (haversine_km(*out[-1], *p) >= MIN_VERTEX_KM and haversine_km(*p, *b) >= MIN_VERTEX_KM):
+            out.append(p)
+    out.append(b)
+    return out
+
+
+def poly_km(coords) -> float:
+    return sum(haversine_km(*p, *q) for p, q in itertools.pairwise(coords))
+
+
+def trace_leg(g: RoadGraph, line_id: str, i: int, a_id: str, b_id: str, nodes: dict) -> dict:
+    """Trace one leg. The drawn leg is: stop A, the graph nodes of the path, stop B (the snap
+    points themselves are left out, so a stop off the road joins the path without a spike); its
+    length is the graph length between the first and last graph node plus the straight pieces
+    from and to the stops."""
+    a, b = node_xy(nodes, a_id), node_xy(nodes, b_id)
+    ov = LEG_OVERRIDES.get((line_id, i), {})
+    straight = haversine_km(*a, *b)
+    res = {"line": line_id, "i": i, "a": a_id, "b": b_id, "straight_km": straight}
+    points = [a, *[(x, y) for x, y, _ in ov.get("via", [])], b]
+    inner: list = []
+    inner_km, snaps, ok = 0.0, [], True
+    for p, q in itertools.pairwise(points):
+        r = g.route(p, q)
+        if not r["ok"]:
+            ok = False
+            break
+        snaps += [r["snap_a_km"], r["snap_b_km"]]
+        if inner and r["coords"]:  # join the pieces either side of a via point
+            inner_km += haversine_km(*inner[-1], *r["coords"][0])
+        inner += r["coords"]
+        inner_km += r["inner_km"]
+    if ok and inner:
+        km = haversine_km(*a, *inner[0]) + inner_km + haversine_km(*inner[-1], *b)
+    else:
+        km = straight if ok else math.inf
+    res["snap_a_km"] = snaps[0] if snaps else math.nan
+    res["snap_b_km"] = snaps[-1] if snaps else math.nan
+    res["max_snap_km"] = max(snaps) if snaps else math.nan
+    res["km"] = km
+    res["ratio"] = km / straight if straight > 0 else math.inf
+    max_ratio = ov.get("max_ratio", (MAX_RATIO, ""))[0]
+    reason = ""
+    if "reject" in ov:
+        reason = ov["reject"]
+    elif not ok:
+        reason = "no path on the graph"
+    elif res["max_snap_km"] > MAX_SNAP_KM:
+        reason = f"stop {res['max_snap_km']:.1f} km from the OSM graph"
+    elif res["ratio"] > max_ratio and straight > 2.0:
+        reason = f"graph path {res['ratio']:.2f}× the straight line"
+    res["accepted"] = not reason
+    res["reason"] = reason
+    coords = [a]
+    for p in inner:  # drop repeated points (a via piece may start where the last ended)
+        if haversine_km(*coords[-1], *p) > 1e-6:
+            coords.append(p)
+    coords.append(b)
+    res["coords"] = thin(coords)
+    return res
+
+
+# ------------------------------------------------------------------------------------ main
+
+
+def traceable(props: dict) -> bool:
+    if props["status"] == "existing":
+        return True
+    return props["status"] == "under_construction" and props["id"] in TRACE_UNDER_CONSTRUCTION
+
+
+def read_features() -> list[dict]:
+    return json.loads((DATA / "lines.geojson").read_text(encoding="utf-8"))["features"]
+
+
+def write_features(features: list[dict]) -> None:
+    body = ",\n".join(json.dumps(f, ensure_ascii=False) for f in features)
+    text = '{"type": "FeatureCollection", "features": [\n' + body + "\n]}\n"
+    (DATA / "lines.geojson").write_text(text, encoding="utf-8")
+
+
+def trace_lines(write: bool, only: set[str] | None = None) -> list[dict]:
+    nodes = read_nodes()
+    features = read_features()
+    graphs: dict[str, RoadGraph] = {}
+    table = []
+    for feat in features:
+        p = feat["properties"]
+        base_note = (p.get("note") or "").split(NOTE_MARK)[0]
+        if only and p["id"] not in only:
+            continue
+        if not traceable(p):
+            p.update(geometry_source="schematic", length_km_traced=None,
+                     length_source="official" if p.get("length_km_official") else "schematic")
+            p["note"] = base_note
+            continue
+        kind = "rail" if p["network"] == "rail" else "road"
+        if kind not in graphs:
+            print(f"loading the {kind} graph …", file=sys.stderr)
+            graphs[kind] = RoadGraph(kind)
+        g = graphs[kind]
+        stops = p["stops"]
+        old = feat["geometry"]["coordinates"]
+        sv = stop_vertices(old, [node_xy(nodes, s) for s in stops])
+        coords: list = []
+        traced_legs, schematic_legs, km = [], [], 0.0
+        for i, (a, b) in enumerate(itertools.pairwise(stops)):
+            r = trace_leg(g, p["id"], i, a, b, nodes)
+            table.append(r)
+            if r["accepted"]:
+                leg = r["coords"]
+                km += r["km"]
+                traced_legs.append(f"{a}–{b}")
+            else:
+                leg = [tuple(c) for c in old[sv[i]:sv[i + 1] + 1]]
+                leg[0], leg[-1] = node_xy(nodes, a), node_xy(nodes, b)
+                km += poly_km(leg)
+                schematic_legs.append(f"{a}–{b} ({r['reason']})")
+            coords += leg if not coords else leg[1:]
+        if not traced_legs:
+            source = "schematic"
+        elif not schematic_legs:
+            source = GRAPH_SOURCE
+        else:
+            source = "mixed"
+        feat["geometry"]["coordinates"] = [[round(x, DECIMALS), round(y, DECIMALS)] for x, y in coords]
+        p["geometry_source"] = source
+        p["length_km_traced"] = round(km, 1) if traced_legs else None
+        if p.get("length_km_official"):
+            p["length_source"] = "official"
+        else:
+            p["length_source"] = "traced" if traced_legs else "schematic"
+        sentence = ""
+        if source == "mixed":
+            sentence = (f"traced on the OSM graph except {'; '.join(schematic_legs)}, kept schematic; "
+                        "length_km_traced counts those legs at their drawn length")
+        elif source == "schematic":
+            sentence = f"not traced: {'; '.join(schematic_legs)}"
+        else:
+            sentence = "traced on the OSM graph, every leg"
+        p["note"] = base_note + NOTE_MARK + sentence
+        keys = [k.strip() for k in p["source"].split(";") if k.strip() and k.strip() != SOURCE_KEY]
+        p["source"] = "; ".join([*keys, SOURCE_KEY] if traced_legs else keys)
+    if write:
+        write_features(features)
+    return table
+
+
+def write_reference() -> list[dict]:
+    nodes = read_nodes()
+    g = RoadGraph("road")
+    rows = []
+    for a, b in REFERENCE_PAIRS:
+        r = g.route(node_xy(nodes, a), node_xy(nodes, b))
+        km = r["graph_km"] + r["snap_a_km"] + r["snap_b_km"]
+        straight = haversine_km(*node_xy(nodes, a), *node_xy(nodes, b))
+        rows.append({
+            "from": a, "to": b, "km": round(km, 1),
+            "method": "shortest path by length on the scgraph-data 2.0 world highway graph, "
+                      "snapped at the place nodes' coordinates",
+            "source": SOURCE_KEY,
+            "confidence": "M",
+            "note": (f"snap {r['snap_a_km']:.2f} km ({a}) and {r['snap_b_km']:.2f} km ({b}), counted in km; "
+                     f"straight line {straight:.1f} km (ratio {km / straight:.2f}); shortest, not "
+                     "fastest, path on a simplified graph that may lack minor roads; traced "
+                     "alignments come from the same OSM 2024 snapshot, so a check against this "
+                     "tests topology and routing, not the tracing"),
+        })
+    with open(DATA / "reference_road_km.csv", "w", encoding="utf-8", newline="") as f:
+        w = csv.DictWriter(f, ["from", "to", "km", "method", "source", "confidence", "note"])
+        w.writeheader()
+        w.writerows(rows)
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--write", action="store_true", help="rewrite data/geo/lines.geojson")
+    ap.add_argument("--reference", action="store_true", help="rewrite data/geo/reference_road_km.csv")
+    ap.add_argument("--only", nargs="*", help="trace only these line ids (report only)")
+    args = ap.parse_args(argv)
+    if args.reference:
+        for r in write_reference():
+            print(f"{r['from']:>8} → {r['to']:<11} {r['km']:7.1f} km  {r['note'][:60]}")
+        return 0
+    table = trace_lines(args.write and not args.only, set(args.only) if args.only else None)
+    print(f"{'line':<16}{'leg':<36}{'straight':>9}{'km':>8}{'ratio':>7}{'snapA':>7}{'snapB':>7}  result")
+    for r in table:
+        leg = f"{r['a']}–{r['b']}"
+        print(f"{r['line']:<16}{leg:<36}{r['straight_km']:9.1f}{r['km']:8.1f}{r['ratio']:7.2f}"
+              f"{r['snap_a_km']:7.2f}{r['snap_b_km']:7.2f}  {'traced' if r['accepted'] else r['reason']}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
