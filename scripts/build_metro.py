@@ -85,7 +85,8 @@ def load_meta() -> None:
           "phase 1 opened 2010-09-27; phase 2 2015-07-25; phase 3 2018-03-18 (same source)")
     _meta("cd", "2号线", "cd_l2", "Line 2", "2012", "brunchezvous-cd", "M",
           "opened 2012-09-16 per source")
-    _meta("cd", "3号线", "cd_l3", "Line 3")
+    _meta("cd", "3号线", "cd_l3", "Line 3", "2016", "mdshj-cd3", "M",
+          "phase 1 军区总医院–太平园 opened 2016-07-31; phases 2 and 3 2018-12-26 (same source)")
     _meta("cd", "4号线", "cd_l4", "Line 4")
     _meta("cd", "5号线", "cd_l5", "Line 5")
     _meta("cd", "6号线", "cd_l6", "Line 6", "2020", "scol-2020-cd", "H",
@@ -126,7 +127,9 @@ def load_meta() -> None:
     _meta("cq", "18号线", "cq_l18", "Line 18")
     _meta("cq", "空港线", "cq_konggang", "Konggang Line")
     _meta("cq", "国博线", "cq_guobo", "Guobo Line")
-    _meta("cq", "环线", "cq_loop", "Loop Line")
+    _meta("cq", "环线", "cq_loop", "Loop Line", "2018", "lnrtzmd-cqloop", "M",
+          "north-east half 重庆图书馆–海峡路 opened 2018-12-28; south-west half 2019-12-30; "
+          "二郎–重庆西站–重庆图书馆 2021-01-20 (same source)")
     _meta("cq", "4-环-5号线直达快车", "cq_x4_loop_5", "Line 4–Loop Line–Line 5 through express",
           "", "", "", "a through service over lines 4, loop and 5, not separate track")
     _meta("cq", "江跳线", "cq_jiangtiao", "Jiangtiao Line")
