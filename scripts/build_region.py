@@ -74,11 +74,11 @@ PREFECTURE_SEATS = {
     "宜宾市": ("翠屏区", "dewiki-yibin-old", "M", "older page (before 叙州区 replaced 宜宾县)"),
     "广安市": ("广安区", "", "", ""),
     "达州市": ("通川区", "dewiki-dazhou; enwiki-dazhou", "H", ""),
-    "雅安市": ("雨城区", "", "", ""),
+    "雅安市": ("雨城区", "dewiki-yaan", "M", "'Zentrum, Sitz der Stadtregierung'"),
     "巴中市": ("巴州区", "", "", ""),
     "资阳市": ("雁江区", "", "", ""),
-    "阿坝藏族羌族自治州": ("马尔康市", "", "", ""),
-    "甘孜藏族自治州": ("康定市", "", "", ""),
+    "阿坝藏族羌族自治州": ("马尔康市", "dewiki-ngawa", "M", "'Verwaltungssitz ist die Großgemeinde Barkam'"),
+    "甘孜藏族自治州": ("康定市", "wikiwand-garze", "M", "'Verwaltungssitz ist die Großgemeinde Lucheng der Stadt Kangding'"),
     "凉山彝族自治州": ("西昌市", "dewiki-liangshan", "M", "'Seine Hauptstadt ist Xichang'"),
     "重庆市": ("渝中区", "enwiki-cq-divisions", "H", "'Seat: Yuzhong District'"),
 }
@@ -120,11 +120,20 @@ SEAT_TOWNS = {
     "叙州区": ("柏溪", "dewiki-yibin-old"), "南溪区": ("南溪", "dewiki-yibin-old"),
     "江安县": ("江安", "dewiki-yibin-old"), "长宁县": ("长宁", "dewiki-yibin-old"),
     "筠连县": ("筠连", "dewiki-yibin-old"),
+    "名山区": ("蒙阳", "dewiki-yaan"), "荥经县": ("严道", "dewiki-yaan"), "汉源县": ("市荣", "dewiki-yaan"),
+    "石棉县": ("棉城", "dewiki-yaan"), "天全县": ("城厢", "dewiki-yaan"), "芦山县": ("芦阳", "dewiki-yaan"),
+    "宝兴县": ("穆坪", "dewiki-yaan"),
+    "若尔盖县": ("达扎寺", "dewiki-ngawa-old"), "壤塘县": ("壤柯", "dewiki-ngawa-old"),
+    "黑水县": ("芦花", "dewiki-ngawa-old"), "红原县": ("邛溪", "dewiki-ngawa-old"),
+    "丹巴县": ("章谷", "dewiki-danba"), "炉霍县": ("新都", "dewiki-luhuo"), "泸定县": ("泸桥", "dewiki-luding"),
+    "康定市": ("炉城", "wikiwand-garze"), "稻城县": ("金珠", "dewiki-daocheng-old"),
 }
 
 
 # Hand decisions where the rules above pick a wrong place: {unit: (geonameid, confidence, note)}
 SEAT_OVERRIDES = {
+    "江阳区": (1801640, "M", "GeoNames 'Luzhou' (the city centre) lies 0.5 km outside the 江阳区 polygon, in "
+               "龙马潭区 across the river; used as the Luzhou prefecture-seat point (龙马潭区 gets the same point)"),
     "翠屏区": (1786770, "M", "GeoNames 'Yibin' (the city centre) lies 1.3 km outside the 翠屏区 polygon, on "
                "the south bank now in 叙州区; used as the Yibin prefecture-seat point"),
     "叙州区": (1817294, "L", "GeoNames 'Baixi' (柏溪), seat of the former 宜宾县 (dewiki-yibin-old); the current "
@@ -404,8 +413,9 @@ def build_counties():
             raise SystemExit(f"census_2020.csv: adcode {u['adcode']} is {c['name_zh']}, not {u['name_zh']}")
         if is_seat:
             _, psrc, pconf, pnote = PREFECTURE_SEATS.get(pref, ("", "", "", ""))
-            note.append(f"prefecture seat ({pref}; {psrc or 'no source found'}, "
-                        f"{pconf or 'L'}{'; ' + pnote if pnote else ''})")
+            note.append(f"prefecture seat ({pref}; " + (f"{psrc}, {pconf}" if psrc else
+                        "no source found, L: assumed because the GeoNames city point of the prefecture "
+                        "lies in it") + (f"; {pnote}" if pnote else "") + ")")
         if c.get("note"):
             note.append(c["note"])
         rows.append({
