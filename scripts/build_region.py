@@ -78,7 +78,8 @@ PREFECTURE_SEATS = {
     "巴中市": ("巴州区", "", "", ""),
     "资阳市": ("雁江区", "", "", ""),
     "阿坝藏族羌族自治州": ("马尔康市", "dewiki-ngawa", "M", "'Verwaltungssitz ist die Großgemeinde Barkam'"),
-    "甘孜藏族自治州": ("康定市", "wikiwand-garze", "M", "'Verwaltungssitz ist die Großgemeinde Lucheng der Stadt Kangding'"),
+    "甘孜藏族自治州": ("康定市", "wikiwand-garze", "M",
+                "'Verwaltungssitz ist die Großgemeinde Lucheng der Stadt Kangding'"),
     "凉山彝族自治州": ("西昌市", "dewiki-liangshan", "M", "'Seine Hauptstadt ist Xichang'"),
     "重庆市": ("渝中区", "enwiki-cq-divisions", "H", "'Seat: Yuzhong District'"),
 }
@@ -125,7 +126,8 @@ SEAT_TOWNS = {
     "宝兴县": ("穆坪", "dewiki-yaan"),
     "若尔盖县": ("达扎寺", "dewiki-ngawa-old"), "壤塘县": ("壤柯", "dewiki-ngawa-old"),
     "黑水县": ("芦花", "dewiki-ngawa-old"), "红原县": ("邛溪", "dewiki-ngawa-old"),
-    "丹巴县": ("章谷", "dewiki-danba"), "炉霍县": ("新都", "dewiki-luhuo"), "泸定县": ("泸桥", "dewiki-luding"),
+    "丹巴县": ("章谷", "dewiki-danba"), "炉霍县": ("新都", "dewiki-luhuo"),
+    "泸定县": ("泸桥", "dewiki-luding"),
     "康定市": ("炉城", "wikiwand-garze"), "稻城县": ("金珠", "dewiki-daocheng-old"),
 }
 
@@ -133,11 +135,13 @@ SEAT_TOWNS = {
 # Hand decisions where the rules above pick a wrong place: {unit: (geonameid, confidence, note)}
 SEAT_OVERRIDES = {
     "江阳区": (1801640, "M", "GeoNames 'Luzhou' (the city centre) lies 0.5 km outside the 江阳区 polygon, in "
-               "龙马潭区 across the river; used as the Luzhou prefecture-seat point (龙马潭区 gets the same point)"),
+               "龙马潭区 across the river; used as the Luzhou prefecture-seat point (龙马潭区 gets the "
+               "same point)"),
     "翠屏区": (1786770, "M", "GeoNames 'Yibin' (the city centre) lies 1.3 km outside the 翠屏区 polygon, on "
                "the south bank now in 叙州区; used as the Yibin prefecture-seat point"),
-    "叙州区": (1817294, "L", "GeoNames 'Baixi' (柏溪), seat of the former 宜宾县 (dewiki-yibin-old); the current "
-               "叙州区 government site is not checked; the Yibin city point (alt. name 叙州城) serves 翠屏区"),
+    "叙州区": (1817294, "L", "GeoNames 'Baixi' (柏溪), seat of the former 宜宾县 (dewiki-yibin-old); the "
+               "current 叙州区 government site is not checked; the Yibin city point (alt. name 叙州城) "
+               "serves 翠屏区"),
 }
 
 
@@ -250,7 +254,8 @@ def geonames_places():
         zh = sorted({n for n in rec["alternatenames"] if has_han(n)})
         ascii_alt = sorted({n for n in rec["alternatenames"] if n.isascii()})
         places.append({"id": rec["geonameid"], "name": rec["name"], "lon": lon, "lat": lat,
-                       "pop": int(rec["population"] or 0), "zh": zh, "ascii": ascii_alt, "admin1": rec["admin1code"]})
+                       "pop": int(rec["population"] or 0), "zh": zh, "ascii": ascii_alt,
+                       "admin1": rec["admin1code"]})
     return places
 
 
@@ -303,10 +308,11 @@ def name_hits(inside, keys, exact_only=()):
                     break
                 continue
             han = [z for z in p["zh"] if k in z]
-            rom = [n for n in ascii_names if n and (n == rk or n.startswith(rk) and
-                                                    n[len(rk):] in ("xian", "shi", "qu", "zhen"))]
+            rom = [n for n in ascii_names if n and (n == rk or (n.startswith(rk) and
+                                                    n[len(rk):] in ("xian", "shi", "qu", "zhen")))]
             if han or rom:
-                exact = any(z in (k, k + "县", k + "区", k + "市", k + "镇", k + "街道") for z in han) or bool(rom)
+                full = (k, k + "县", k + "区", k + "市", k + "镇", k + "街道")
+                exact = any(z in full for z in han) or bool(rom)
                 hits.append((exact, p["pop"], p, k, han[:1] or rom[:1]))
                 break
     hits.sort(key=lambda h: (h[0], h[1]), reverse=True)
@@ -361,7 +367,8 @@ def choose_seat(unit, places, is_pref_seat, proj):
           if unit["geom"].buffer(0.01).contains(Point(float(r["lon"]), float(r["lat"])))]
     if pn:
         r = pn[0]
-        return (float(r["lon"]), float(r["lat"]), f"nodes.csv:{r['id']}", "L" if r["confidence"] == "L" else "M",
+        conf = "L" if r["confidence"] == "L" else "M"
+        return (float(r["lon"]), float(r["lat"]), f"nodes.csv:{r['id']}", conf,
                 [f"no GeoNames place named {'/'.join(keys)}; project node {r['id']} ({r['source']}, "
                  f"{r['confidence']})"])
     # 4. the main GeoNames place inside (GeoNames cities500 lists populated places and seats of
@@ -621,7 +628,7 @@ def build_backbone(counties=None):
     log("road backbone shortest paths (seat → nearest node → … → nearest node → seat; the two snap "
         "legs are added as straight lines):")
     for a, b in (("成都", "重庆"), ("成都", "南充"), ("重庆", "南充"), ("遂宁", "成都"), ("遂宁", "重庆")):
-        ia, ib = names.index(a), names.index(b)
+        ia = names.index(a)
         ka, kb = by_name[test[a]], by_name[test[b]]
         net = dist[ia, pos[int(road["snap_node"][kb])]]
         snap = road["snap_km"][ka] + road["snap_km"][kb]
