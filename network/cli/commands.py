@@ -150,7 +150,7 @@ def cmd_validate(args) -> int:
     from ..model.scenario import read_scenario
 
     path = Path(args.path) if args.path else None
-    if path is None or path.is_dir():
+    if path is None or (path.is_dir() and path.suffix != ".toml"):
         plan = load_plan(path)
         print(f"ok: {plan.data_dir}: {len(plan.nodes)} nodes, {len(plan.lines)} lines")
         return 0

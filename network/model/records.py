@@ -164,6 +164,7 @@ def _nearest_hint(nodes: pd.DataFrame, nid: str, kinds) -> str:
 
 def check_line(props: dict, geom: Any, nodes: pd.DataFrame, c: Collector) -> dict | None:
     rid = props.get("id") if isinstance(props.get("id"), str) and props.get("id") else "<blank id>"
+    n_start = len(c.problems)
     if not c.text(props, rid, ("id", "name_zh", "name_en", "network", "line_class", "status",
                                "source", "confidence", "corridor", "plan_group", "note")):
         return None
@@ -235,7 +236,7 @@ def check_line(props: dict, geom: Any, nodes: pd.DataFrame, c: Collector) -> dic
         c.add(rid, "geometry", f"vertex ({lon:g}, {lat:g}) lies outside the region "
               f"{REGION_BOUNDS}{hint}")
         return None
-    if not (ok_stops and numbers_ok):
+    if not (ok_stops and numbers_ok) or len(c.problems) > n_start:
         return None
     stop_xy = nodes.loc[stops, ["lon", "lat"]].to_numpy()
     vertex = _stop_vertices(coords, stop_xy)

@@ -91,6 +91,24 @@ def cell_problem(value) -> str | None:
     return None
 
 
+def tiles_problem(tiles: str) -> str | None:
+    """Why ``tiles`` cannot be used as a web tile source, or ``None``.
+
+    A tile source is a folium tile name (``"OpenStreetMap"``, ``"CartoDB positron"``) or an
+    ``http(s)://`` URL template with ``{z}``, ``{x}`` and ``{y}``; nothing else reaches
+    folium, whose templates would evaluate ``{{ … }}``.
+    """
+    if any(t in tiles for t in ("{{", "{%", "{#")):
+        return "contains template syntax ({{, {% or {#)"
+    if tiles.startswith(("http://", "https://")):
+        if not all(k in tiles for k in ("{z}", "{x}", "{y}")):
+            return "a tile URL needs {z}, {x} and {y}"
+        return None
+    if not tiles.replace(" ", "").replace(".", "").replace("_", "").isalnum():
+        return "is neither a folium tile name nor an http(s) URL template"
+    return None
+
+
 class _Strict(BaseModel):
     # strict: a TOML string "2025" is not a year; unknown keys are errors; no inf/nan
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
@@ -159,6 +177,14 @@ class RunOptions(_Strict):
     @classmethod
     def _cell(cls, value: float) -> float:
         problem = cell_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+    @field_validator("tiles")
+    @classmethod
+    def _tiles(cls, value: str | None) -> str | None:
+        problem = tiles_problem(value) if value else None
         if problem:
             raise ValueError(problem)
         return value
@@ -401,4 +427,4 @@ def resolve_scenario(scenario) -> Scenario | None:
 __all__ = ["BAND_MAX_MIN", "CELL_M_RANGE", "OUTPUTS", "SCENARIO_DIR", "LineAddition",
            "LineModification", "RunOptions", "Scenario", "band_problem", "cell_problem",
            "parse_scenario", "read_scenario", "resolve_scenario", "resolve_scenario_path",
-           "shipped_scenarios"]
+           "shipped_scenarios", "tiles_problem"]

@@ -71,6 +71,11 @@ def fmt_min(v: Any) -> str:
     return "不可达 unreachable" if np.isinf(v) else f"{v:.1f} min"
 
 
+def check_template_free(text: str) -> bool:
+    """True if ``text`` holds template syntax (``{{``, ``{%`` or ``{#``)."""
+    return bool(_TEMPLATE.search(text))
+
+
 class TemplateInjectionError(NetworkError):
     """A string with template syntax was about to reach folium (an escaping bug)."""
 
@@ -134,5 +139,5 @@ def stable_ids(page: str) -> str:
     return _FOLIUM_ID.sub(lambda mt: ids.setdefault(mt.group(0), f"{len(ids) + 1:032d}"), page)
 
 
-__all__ = ["RawHtml", "TemplateInjectionError", "bi", "check_no_template", "css_class", "esc",
-           "external_references", "fmt_min", "num", "stable_ids", "table"]
+__all__ = ["RawHtml", "TemplateInjectionError", "bi", "check_no_template", "check_template_free",
+           "css_class", "esc", "external_references", "fmt_min", "num", "stable_ids", "table"]

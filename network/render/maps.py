@@ -245,12 +245,19 @@ def _goal_features(goals: pd.DataFrame, popup=goal_popup, colour_of=None) -> lis
 def _add_tiles(m: folium.Map, tiles: str | None, attr: str | None) -> None:
     if not tiles:
         return
+    from ..model.scenario import tiles_problem
+
+    problem = tiles_problem(tiles)
+    if problem:
+        from ..errors import InputError
+
+        raise InputError(f"tiles {tiles[:80]!r}: {problem}")
     kwargs: dict[str, Any] = {"name": esc(LAYER_NAMES["tiles"]), "overlay": False,
                               "control": True}
     if "{" in tiles:
-        kwargs["attr"] = attr or "tiles"
+        kwargs["attr"] = esc(attr or "tiles")
     elif attr:
-        kwargs["attr"] = attr
+        kwargs["attr"] = esc(attr)
     folium.TileLayer(tiles, **kwargs).add_to(m)
 
 

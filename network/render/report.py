@@ -104,7 +104,7 @@ def run_report(phase, goals: pd.DataFrame | None, bands: dict, base_phase,
                     base_bands["reach_population"].round().astype(int).to_numpy()
         parts += [md_table(t), ""]
     parts += [f"## What changed against {md_text(base_phase.label)}", "", "Lines:", "",
-              md_table(lines[["id", "name_zh", "network", "change", "detail"]]), "",
+              md_table(lines[["id", "name_zh", "name_en", "network", "change", "detail"]]), "",
               "Goals that flip:", "",
               md_table(flips[["goal_id", "label", "minutes_a", "minutes_b", "passed_a",
                               "passed_b"]] if len(flips) else flips), ""]
