@@ -1,6 +1,7 @@
 """Command-line interface: ``python -m network COMMAND ...`` (or ``suining-network``).
 
-Thin by design: parse (:mod:`.parser`), call the API (:mod:`.commands`), print.
+Thin by design: parse (:mod:`.parser`), call the API, print. Each command lives in a
+module of its group (:mod:`.query`, :mod:`.jobs`, :mod:`.layers`), which registers it.
 
 Exit codes: 0 success, 2 bad input (one line per problem, naming the file, the record and
 the key), 1 internal error (one line; the traceback with ``SUINING_DEBUG=1``).
@@ -20,9 +21,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     args = parse(argv)
     try:
-        from . import commands
-
-        return int(getattr(commands, f"cmd_{args.command}")(args) or 0)
+        return int(args.func(args) or 0)
     except NetworkError as exc:
         for line in str(exc).splitlines() or [type(exc).__name__]:
             print(f"error: {line}", file=sys.stderr)
