@@ -22,7 +22,7 @@ def test_bands_nest_and_never_overlap(bands):
     assert list(bands["band_min"]) == [15, 30, 45, 60, 90]
     assert bands.geometry.is_valid.all()
     assert np.all(np.diff(bands["reach_area_km2"]) > 0)
-    assert np.all(np.diff(bands["reach_population"]) >= 0)
+    assert np.all(np.diff(bands["reach_residents_2020census"]) >= 0)
     m = bands.to_crs("EPSG:32648")
     for i in range(len(m)):
         for j in range(i + 1, len(m)):
@@ -37,13 +37,13 @@ def test_a_band_does_not_depend_on_the_other_thresholds(graphs, units, bands):
     both = bands[bands["band_min"] == 30]
     assert alone["reach_area_km2"].iloc[0] == pytest.approx(both["reach_area_km2"].iloc[0],
                                                              rel=0.01)
-    assert alone["reach_population"].iloc[0] == pytest.approx(
-        both["reach_population"].iloc[0], rel=0.01)
+    assert alone["reach_residents_2020census"].iloc[0] == pytest.approx(
+        both["reach_residents_2020census"].iloc[0], rel=0.01)
 
 
 def test_population_shares(bands, units):
     total = units["population"].sum()
-    assert bands["reach_population"].iloc[-1] <= total * 1.0001
+    assert bands["reach_residents_2020census"].iloc[-1] <= total * 1.0001
     shares = bands.filter(like="share_")
     assert set(shares.columns) == {f"share_{u}" for u in units.index}
     assert ((shares >= 0) & (shares <= 1 + 1e-9)).all().all()

@@ -240,10 +240,10 @@ class Comparison:
 
     def population(self) -> pd.DataFrame:
         """Residents within each band limit on both sides, and the gain (persons, 2020 census)."""
-        if "reach_population" not in self.bands_a:
+        if "reach_residents_2020census" not in self.bands_a:
             return pd.DataFrame()
-        a = self.bands_a["reach_population"].round().astype(int).to_numpy()
-        b = self.bands_b["reach_population"].round().astype(int).to_numpy()
+        a = self.bands_a["reach_residents_2020census"].round().astype(int).to_numpy()
+        b = self.bands_b["reach_residents_2020census"].round().astype(int).to_numpy()
         return pd.DataFrame({"band_min": self.bands_a["band_min"].to_numpy(),
                              "residents_within_a_2020census": a,
                              "residents_within_b_2020census": b,

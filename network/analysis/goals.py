@@ -182,7 +182,7 @@ def _share_row(cg, g: Goal, units, year) -> dict:
     units = units if units is not None else units_of(cg)
     area = units.loc[list(g.area)]
     bands = isochrones(cg, g.origin, bands_min=(g.limit_min,), units=area)
-    share = float(bands["reach_population"].iloc[0] / area["population"].sum())
+    share = float(bands["reach_residents_2020census"].iloc[0] / area["population"].sum())
     row = _row(g, bands["origin"].iloc[0], "+".join(g.area), np.nan, year, share, g.target_share)
     row["margin_min"] = np.nan
     return row

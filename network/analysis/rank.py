@@ -117,7 +117,7 @@ def _reach(graph, spec: RankSpec) -> float:
     from ..engine.isochrones import isochrones
 
     bands = isochrones(graph, spec.origin, bands_min=(spec.reach_min,), cell_m=spec.cell_m)
-    return float(bands["reach_population"].iloc[0])
+    return float(bands["reach_residents_2020census"].iloc[0])
 
 
 def baseline(phase, spec: RankSpec) -> Baseline:

@@ -61,7 +61,7 @@ def cmd_batch(args) -> int:
     write_layers({"isochrones": bands}, out)
     if goals is not None:
         write_csv(goals, out.with_name("goals.csv"))
-    cols = ["scenario", "year", "origin", "band_min", "reach_area_km2", "reach_population"]
+    cols = ["scenario", "year", "origin", "band_min", "reach_area_km2", "reach_residents_2020census"]
     print(bands[cols].round(1).to_string(index=False))
     _say(args, f"wrote {out}")
     return 0

@@ -115,8 +115,8 @@ def isochrones(graph, origin, bands_min: Sequence[float] = DEFAULT_BANDS_MIN,
         Grid cell size, m (50–5000).
     mode : {'any', 'rail', 'road'}
     population : bool
-        Add ``population`` (inside the band) and ``reach_population`` (within
-        ``band_min``), persons of the 2020 census spread by
+        Add ``residents_2020census`` (inside the band) and ``reach_residents_2020census``
+        (within ``band_min``), whole persons of the 2020 census (in every phase year) spread by
         :class:`network.engine.population.SeatConcentration`, and per-unit
         ``share_<unit>`` columns: the share of each unit's population within ``band_min``.
     units : GeoDataFrame, optional
@@ -126,8 +126,8 @@ def isochrones(graph, origin, bands_min: Sequence[float] = DEFAULT_BANDS_MIN,
     -------
     GeoDataFrame
         EPSG:4326; one row per band with ``origin``, ``band_min``, ``lower_min``,
-        ``area_km2``, ``reach_area_km2`` and, with ``population``, ``population``,
-        ``reach_population`` and ``share_<unit_id>`` columns.
+        ``area_km2``, ``reach_area_km2`` and, with ``population``, ``residents_2020census``,
+        ``reach_residents_2020census`` and ``share_<unit_id>`` columns.
     """
     cg = compiled(graph)
     _check(bands_min, cell_m)
@@ -150,8 +150,10 @@ def bands_for(cg: CompiledGraph, node, bands_min: Sequence[float] = DEFAULT_BAND
 
         units = units if units is not None else units_of(cg)
         mat = population_matrix(bands.geometry, units, settings=settings)
-        bands["population"] = mat.sum(axis=0).to_numpy()
-        bands["reach_population"] = bands["population"].cumsum()
+        # head counts: whole persons (the spread is an estimate; its decimals mean nothing)
+        inside = mat.sum(axis=0).to_numpy()
+        bands["residents_2020census"] = np.round(inside).astype(np.int64)
+        bands["reach_residents_2020census"] = np.round(np.cumsum(inside)).astype(np.int64)
         cum = mat.cumsum(axis=1)
         for uid in units.index:
             bands[f"share_{uid}"] = (cum.loc[uid] / units.at[uid, "population"]).to_numpy()

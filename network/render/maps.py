@@ -131,10 +131,10 @@ def band_text(row: Any) -> tuple[str, str]:
     rng = f"{float(row.lower_min):.0f}–{float(row.band_min):.0f}"
     rows = [("时间 Time", f"{rng} min"), ("面积 Area", f"{float(row.area_km2):,.0f} km²"),
             (f"≤{float(row.band_min):.0f} min 面积 reach", f"{float(row.reach_area_km2):,.0f} km²")]
-    if "population" in row._fields and pd.notna(row.population):
-        rows += [("人口 Population", f"{float(row.population):,.0f}"),
+    if "residents_2020census" in row._fields and pd.notna(row.residents_2020census):
+        rows += [("人口 Residents (2020 census)", f"{float(row.residents_2020census):,.0f}"),
                  (f"≤{float(row.band_min):.0f} min 人口 reach",
-                  f"{float(row.reach_population):,.0f}")]
+                  f"{float(row.reach_residents_2020census):,.0f}")]
     tip = f"{rng} 分钟 min"
     return tip, f'<div class="sn-popup"><b>{tip}</b>{table(rows)}</div>'
 

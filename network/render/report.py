@@ -97,11 +97,11 @@ def run_report(phase, goals: pd.DataFrame | None, bands: dict, base_phase,
         parts += [f"## Area and residents within reach of {md_text(origin)}", ""]
         t = pd.DataFrame({"band_min": b["band_min"].to_numpy(),
                           "reach_area_km2": b["reach_area_km2"].to_numpy()})
-        if "reach_population" in b:
-            t["residents_within_2020census"] = b["reach_population"].round().astype(int).to_numpy()
-            if origin == first and base_bands is not None and "reach_population" in base_bands:
+        if "reach_residents_2020census" in b:
+            t["residents_within_2020census"] = b["reach_residents_2020census"].round().astype(int).to_numpy()
+            if origin == first and base_bands is not None and "reach_residents_2020census" in base_bands:
                 t[f"residents_within_in_{base_phase.year}"] = \
-                    base_bands["reach_population"].round().astype(int).to_numpy()
+                    base_bands["reach_residents_2020census"].round().astype(int).to_numpy()
         parts += [md_table(t), ""]
     parts += [f"## What changed against {md_text(base_phase.label)}", "", "Lines:", "",
               md_table(lines[["id", "name_zh", "name_en", "network", "change", "detail"]]), "",
