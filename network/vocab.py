@@ -10,8 +10,12 @@ from __future__ import annotations
 #: Geographic CRS of every input and output (longitude, latitude in degrees).
 WGS84 = "EPSG:4326"
 
-#: Networks of the plan. ``metro`` is the urban rail at the far ends (Chengdu, Chongqing).
+#: Networks of the plan (line records). The urban rail at the far ends (Chengdu, Chongqing
+#: metro) is modelled separately (``metro`` in the graph).
 NETWORKS = ("rail", "expressway", "trunk")
+
+#: Networks driven by car, whose speed is the signed limit × a running factor per class.
+ROAD_NETWORKS = ("expressway", "trunk")
 
 #: Status of a line or node record, as of the latest source.
 STATUSES = ("existing", "under_construction", "planned", "proposed")
@@ -69,5 +73,6 @@ BAND_MAX_MIN = 600.0
 CELL_M_RANGE = (50.0, 5000.0)
 
 __all__ = ["BAND_MAX_MIN", "CELL_M_RANGE", "CONFIDENCES", "LINE_CLASSES", "LINE_STATES",
-           "MAX_SPEED_KPH", "MODES", "NETWORKS", "NODE_KINDS", "PLACE_KINDS", "STATUSES",
+           "MAX_SPEED_KPH", "MODES", "NETWORKS", "NODE_KINDS", "PLACE_KINDS", "ROAD_NETWORKS",
+           "STATUSES",
            "STOP_KINDS", "STREET_KINDS", "TERMS", "WGS84", "YEAR_RANGE"]

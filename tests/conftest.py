@@ -34,8 +34,12 @@ TINY_NODES = [
 def _line(id, network, line_class, stops, coords, speed, open_year=2010, **extra):
     props = dict(id=id, name_zh=id, name_en=id, network=network, line_class=line_class,
                  plan_group="test", status="existing", open_year=open_year,
-                 design_speed_kph=speed, operating_speed_kph=speed, stops=stops,
+                 design_speed_kph=speed, stops=stops,
                  length_km_official=None, source="test fixture", confidence="H", note="")
+    if network == "rail":
+        props["operating_speed_kph"] = speed
+    else:  # roads give the signed limit; the running speed is limit × road_running_factor
+        props.update(speed_limit_kph=speed, speed_limit_source="test fixture")
     props.update(extra)
     return {"type": "Feature", "properties": props,
             "geometry": {"type": "LineString", "coordinates": coords}}
@@ -54,8 +58,34 @@ POP_FIELDS = ["unit_id", "name_zh", "name_en", "parent_zh", "seat_node", "census
               "confidence", "note"]
 
 
-def write_plan(root: Path, nodes=None, lines=None, upgrades=None, population=None) -> Path:
-    """Write a data folder in the format of data/geo/."""
+SERVICE_FIELDS = ["id", "name_zh", "name_en", "lines", "calls", "trains_per_day",
+                  "peak_trains_per_hour", "max_speed_kph", "run_min", "direction", "first_year",
+                  "last_year", "kind", "source", "confidence", "note"]
+METRO_FIELDS = {
+    "metro_lines.csv": ["city", "line_id", "name_zh", "name_en", "open_year", "source",
+                        "confidence", "note"],
+    "metro_stations.csv": ["city", "line_id", "seq", "station_id", "name_zh", "name_en", "lon",
+                           "lat", "source", "confidence"],
+    "metro_links.csv": ["rail_station", "metro_station", "walk_min", "kind", "source",
+                        "confidence", "note"],
+}
+
+
+def _write_csv(path: Path, fields: list[str], rows: list[dict], defaults: dict) -> None:
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, fields)
+        w.writeheader()
+        for r in rows:
+            w.writerow({k: v for k, v in {**defaults, **r}.items() if k in fields})
+
+
+def write_plan(root: Path, nodes=None, lines=None, upgrades=None, population=None,
+               services=None, metro=None) -> Path:
+    """Write a data folder in the format of data/geo/.
+
+    ``services`` (rows of services.csv) and ``metro`` (a dict of file name → rows for the
+    three metro files) are written only when given: the files are optional.
+    """
     root.mkdir(parents=True, exist_ok=True)
     nodes = TINY_NODES if nodes is None else nodes
     with open(root / "nodes.csv", "w", newline="", encoding="utf-8") as f:
@@ -77,6 +107,12 @@ def write_plan(root: Path, nodes=None, lines=None, upgrades=None, population=Non
         w.writeheader()
         for p in population or []:
             w.writerow(p)
+    fixture = {"source": "test fixture", "confidence": "H"}
+    if services is not None:
+        _write_csv(root / "services.csv", SERVICE_FIELDS, services,
+                   {"kind": "assumption", "direction": "both", **fixture})
+    for name, rows in (metro or {}).items():
+        _write_csv(root / name, METRO_FIELDS[name], rows, fixture)
     return root
 
 

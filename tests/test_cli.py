@@ -43,7 +43,8 @@ def test_od_json(capsys):
     assert data["from"] == "stn_suining" and data["to"] == "stn_chongqingbei"
     assert data["lines"] == ["r_suiyu", "r_weituo_cqn"]
     assert data["km"] == pytest.approx(158, rel=0.08)
-    assert sum(data["terms_min"].values()) == pytest.approx(data["minutes"], abs=0.1)
+    assert sum(data["terms_min"].values()) == pytest.approx(data["total_min"], abs=0.1)
+    assert data["minutes"] == data["timetable_min"] < data["total_min"]
 
 
 def test_od_unknown_place_exit_2(capsys):
@@ -69,7 +70,7 @@ BAD = {
                         'open_year = 2099\n', "lines.modify[0].open_year"),
     "bad_route.toml": ('name = "x"\nyear = 2030\n[[lines.add]]\nid = "n"\nname_zh = "n"\n'
                        'name_en = "n"\nnetwork = "expressway"\nline_class = "expressway"\n'
-                       'operating_speed_kph = 100\nopen_year = 2030\n'
+                       'speed_limit_kph = 100\nopen_year = 2030\n'
                        'route = ["stn_suining", "stn_tongnan"]\n', "lines.add[0].route"),
     "empty.toml": ("", "empty"),
 }

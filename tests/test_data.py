@@ -14,6 +14,7 @@ from shapely.geometry import LineString, Point
 
 from network import DataError, graph_as_of, load_plan, od_times, validate_graph
 from network.model.data import REGION_BOUNDS
+from network.model.projection import haversine_km
 
 from .conftest import DATA
 
@@ -93,7 +94,10 @@ def _line_ids(G) -> set[str]:
 def test_phases_nest(graphs):
     for early, late in ((2020, 2025), (2025, 2035)):
         assert _line_ids(graphs[early]) <= _line_ids(graphs[late])
-        assert set(graphs[early].nodes) <= set(graphs[late].nodes)
+        # what is built stays built; train services (their platform nodes) may change
+        built = [{n for n, k in g.nodes(data="kind") if k != "platform"}
+                 for g in (graphs[early], graphs[late])]
+        assert built[0] <= built[1]
     assert _line_ids(graphs[2020]) < _line_ids(graphs[2035])
 
 
@@ -116,18 +120,37 @@ def test_no_edge_leaves_a_line_between_stops(graphs, plan):
     for lid, line in plan.lines.items():
         st = line["stops"]
         adjacent[lid] = {frozenset(p) for p in itertools.pairwise(st)}
+    services = {sid: list(calls) for sid, calls in G.graph["services"].items()}
     for u, v, d in G.edges(data=True):
         lu, lv = G.nodes[u]["layer"], G.nodes[v]["layer"]
         if lu == lv == "street":
             assert d["mode"] in ("trunk", "access"), (u, v)
             continue
+        if d["mode"] == "metro" and d["term"] in ("access", "egress", "transfer") and lu != lv:
+            # a walk between a rail station or city centre and its metro station (metro_links)
+            km = haversine_km(G.nodes[u]["x"], G.nodes[u]["y"], G.nodes[v]["x"], G.nodes[v]["y"])
+            assert km <= 1.0, (u, v, km)
+            assert d["travel_time_s"] / 60 >= km / 5 * 60, (u, v)  # no faster than 5 km/h
+            continue
         if lu != lv:  # crossing between layers happens only at the stop's own place
             assert (G.nodes[u]["x"], G.nodes[u]["y"]) == (G.nodes[v]["x"], G.nodes[v]["y"]), (u, v)
             street = u if lu == "street" else v
-            assert G.nodes[street]["kind"] in ("station", "interchange"), (u, v)
+            assert G.nodes[street]["kind"] in ("station", "interchange", "metro_station"), (u, v)
             assert d["term"] in ("entry", "exit"), (u, v, d["term"])
             continue
-        if d["term"] == "in_vehicle":  # riding: only between consecutive stops of the line
+        if d["term"] == "in_vehicle" and d["mode"] == "rail":
+            # a train rides from one call of its service to the next, over its own lines
+            su, sv = G.nodes[u]["station"], G.nodes[v]["station"]
+            calls = services[d["service"]]
+            assert any(calls[i:i + 2] == [su, sv] for i in range(len(calls) - 1)), (u, v)
+            first, last = d["lines"][0], d["lines"][-1]
+            assert su in plan.lines[first]["stops"] and sv in plan.lines[last]["stops"], (
+                u, v, d["lines"])
+        elif d["term"] == "in_vehicle" and d["mode"] == "metro":
+            su, sv = G.nodes[u]["station"], G.nodes[v]["station"]
+            seq = list(plan.metro.sequence(d["line_id"])["station_id"])
+            assert any({*seq[i:i + 2]} == {su, sv} for i in range(len(seq) - 1)), (u, v)
+        elif d["term"] == "in_vehicle":  # roads: only between consecutive stops of the line
             su, sv = u.split("|")[1], v.split("|")[1]
             assert frozenset((su, sv)) in adjacent[d["line_id"]], (u, v)
         else:  # dwell, wait, transfer: at one place
@@ -156,7 +179,7 @@ def test_malformed_records_are_all_named(data_copy):
     lines = data_copy / "lines.geojson"
     _edit_line(lines, "r_suicheng", source="")
     _edit_line(lines, "r_suiyu", open_year=20250)
-    _edit_line(lines, "e_suide", operating_speed_kph=0)
+    _edit_line(lines, "e_suide", speed_limit_kph=0)
     _edit_line(lines, "t_g246", stops=["suining", "stn_nowhere", "tongnan"])
     with pytest.raises(DataError) as err:
         load_plan(data_copy)
@@ -164,7 +187,7 @@ def test_malformed_records_are_all_named(data_copy):
     assert len(msg.splitlines()) == 4  # one line per problem
     assert "lines.geojson: record 'r_suicheng', field 'source': missing value" in msg
     assert "record 'r_suiyu', field 'open_year'" in msg and "20250" in msg
-    assert "record 'e_suide', field 'operating_speed_kph'" in msg and "> 0" in msg
+    assert "record 'e_suide', field 'speed_limit_kph'" in msg and "> 0" in msg
     assert "record 't_g246', field 'stops': unknown stop id 'stn_nowhere'" in msg
 
 

@@ -42,35 +42,37 @@ def test_rail_door_to_door_is_sum_of_terms(tiny_plan):
     road = acc + 2 + road_km / 100 * 60 + 2 + acc
     assert road < rail  # the expressway is faster here, and the engine must see it
     assert row["minutes"] == pytest.approx(road, abs=0.05)
-    assert row["lines"] == ["e_ab"]
+    assert row["lines"] == "e_ab"
 
     rail_row = od_times(G, [("stn_a", "stn_b")], mode="rail").iloc[0]
-    assert rail_row["minutes"] == pytest.approx(10 + 15 + 30 + 2 + 5, abs=0.05)
+    assert rail_row["minutes"] == pytest.approx(30 + 2, abs=0.05)  # station to station
+    assert rail_row["total_min"] == pytest.approx(10 + 15 + 30 + 2 + 5, abs=0.05)
     assert rail_row["in_vehicle_min"] == pytest.approx(30, abs=0.05)
     assert rail_row["dwell_min"] == pytest.approx(2)
     assert rail_row["wait_min"] == pytest.approx(15)
     assert rail_row["timetable_min"] == pytest.approx(32, abs=0.05)
     assert rail_row["km"] == pytest.approx(100, abs=0.01)
-    assert rail_row["lines"] == ["r_ab"]
+    assert rail_row["lines"] == "r_ab"
 
 
 def test_terms_add_up_to_minutes(tiny_plan):
     G = build_graph(tiny_plan, 2020, S)
     df = od_times(G, [("a", "b"), ("a", "m"), ("b", "a")], mode="any")
-    terms = df.filter(like="_min").drop(columns="timetable_min").sum(axis=1)
+    terms = df.filter(like="_min").drop(columns=["timetable_min", "total_min"]).sum(axis=1)
     np.testing.assert_allclose(terms, df["minutes"], atol=1e-6)
+    np.testing.assert_allclose(terms, df["total_min"], atol=1e-6)
 
 
 def test_slow_expressway_makes_rail_win(tiny_plan):
     from dataclasses import replace
 
     lines = {k: dict(v) for k, v in tiny_plan.lines.items()}
-    lines["e_ab"]["operating_speed_kph"] = 40
+    lines["e_ab"]["speed_limit_kph"] = 40
     G = build_graph(replace(tiny_plan, lines=lines), 2020, S)
     row = od_times(G, [("a", "b")]).iloc[0]
     acc = access_min(geod_km(105.0, 30.5, 105.0, 30.51))
     assert row["minutes"] == pytest.approx(acc + 10 + 15 + 30 + 2 + 5 + acc, abs=0.05)
-    assert row["lines"] == ["r_ab"]
+    assert row["lines"] == "r_ab"
     assert row["access_min"] == pytest.approx(acc, rel=1e-3)  # UTM scale factor 0.9996
     assert row["egress_min"] == pytest.approx(acc, rel=1e-3)
 
@@ -81,14 +83,14 @@ def test_trunk_road_time(tiny_plan):
     km = haversine_km(105.0, 30.5, 105.25, 30.5)
     # the trunk road: ~24 km at 60 km/h, no access (it starts at the place itself)
     assert row["minutes"] == pytest.approx(km / 60 * 60, rel=0.005)
-    assert row["lines"] == ["t_am"]
+    assert row["lines"] == "t_am"
 
 
 def test_unreachable_gives_inf_not_crash(tiny_plan):
     G = build_graph(tiny_plan, 2020, S)
     row = od_times(G, [("a", "far")]).iloc[0]
     assert math.isinf(row["minutes"]) and math.isinf(row["km"])
-    assert row["lines"] == []
+    assert row["lines"] == ""
     t = travel_times(G, "a", max_minutes=20)
     assert math.isinf(t.loc["far", "a"])
     assert t.loc["a", "a"] == 0

@@ -81,7 +81,7 @@ name_zh = "{PAYLOAD}"
 name_en = "evil {EVAL} <img src=x onerror=alert(1)>"
 network = "trunk"
 line_class = "fast_link"
-operating_speed_kph = 80
+speed_limit_kph = 80
 open_year = 2030
 route = ["suining", [105.66, 30.65], "pengxi"]
 source = "{PAYLOAD}"
@@ -144,8 +144,10 @@ BAD_SCENARIOS = {
                    "lines.modify[0].operating_speed_kph"),
     "inf speed": ('[[lines.modify]]\nid = "r_suiyu"\noperating_speed_kph = inf\n',
                   "lines.modify[0].operating_speed_kph"),
-    "road speed over 150": ('[[lines.modify]]\nid = "e_suide"\noperating_speed_kph = 300\n',
-                            "lines.modify[0].operating_speed_kph"),
+    "road speed over 150": ('[[lines.modify]]\nid = "e_suide"\nspeed_limit_kph = 300\n',
+                            "lines.modify[0].speed_limit_kph"),
+    "road given a rail speed": ('[[lines.modify]]\nid = "e_suide"\noperating_speed_kph = 90\n',
+                                "lines.modify[0].operating_speed_kph"),
     "inf local speed": ("[settings]\nlocal_speed_kph = inf\n", "settings.local_speed_kph"),
     "tiny cell": ("[run]\ncell_m = 0.5\n", "run.cell_m"),
     "inf band": ("[run]\nbands_min = [30.0, inf]\n", "run.bands_min"),
@@ -262,15 +264,15 @@ def _line(**over):
 BAD_DATA = {
     "feature not an object": (lambda root: _lines(root, [*TINY_LINES, 42]),
                               "lines.geojson: record '<feature 3>'"),
-    "speed as text": (lambda root: _lines(root, [_line(operating_speed_kph="60")]),
-                      "field 'operating_speed_kph': '60' must be a number"),
+    "speed as text": (lambda root: _lines(root, [_line(speed_limit_kph="60")]),
+                      "field 'speed_limit_kph': '60' must be a number"),
     "year as text": (lambda root: _lines(root, [_line(open_year="2010")]),
                      "field 'open_year': '2010' must be a number"),
     "non-string stops": (lambda root: _lines(root, [_line(stops=["a", 7])]),
                          "field 'stops': node ids must be text"),
     "integer id": (lambda root: _lines(root, [_line(id=17)]), "field 'id': must be text"),
-    "infinite speed": (lambda root: _lines(root, [_line(operating_speed_kph=1e999)]),
-                       "field 'operating_speed_kph'"),
+    "infinite speed": (lambda root: _lines(root, [_line(speed_limit_kph=1e999)]),
+                       "field 'speed_limit_kph'"),
     "rail over 400": (lambda root: _lines(root, [{**TINY_LINES[0], "properties": {
         **TINY_LINES[0]["properties"], "operating_speed_kph": 600}}]), "plausible maximum"),
     "upgrades missing columns": (lambda root: (root / "upgrades.csv").write_text(
@@ -399,7 +401,8 @@ def test_fuzz_data_files_and_scenarios(fuzz_root):
                             st.none(), st.lists(st.sampled_from(["a", "m", "b", "zz", 3]),
                                                 max_size=4))
     line_fields = ["id", "network", "line_class", "status", "open_year", "operating_speed_kph",
-                   "design_speed_kph", "length_km_official", "lanes", "stops", "through_with",
+                   "speed_limit_kph", "design_speed_kph", "length_km_official", "lanes", "stops",
+                   "through_with",
                    "confidence", "name_zh"]
     node_fields = ["id", "kind", "lon", "lat", "serves", "access", "confidence",
                    "pos_uncertainty_km", "name_en"]
@@ -438,13 +441,13 @@ def test_fuzz_data_files_and_scenarios(fuzz_root):
         elif target == "upgrades":
             (root / "upgrades.csv").write_text(
                 "id,line_id,name_zh,name_en,year,field,value,status,source,confidence,note\n"
-                f"u1,t_am,x,x,{text},operating_speed_kph,{json.dumps(value)},existing,s,H,\n",
+                f"u1,t_am,x,x,{text},speed_limit_kph,{json.dumps(value)},existing,s,H,\n",
                 encoding="utf-8")
         else:
             body = {0: f"[settings]\ndwell_min = {{hsr350 = {text or 0}}}\n",
                     1: f"[run]\nbands_min = [{text or 1}]\n",
                     2: f"[run]\ncell_m = {text or 1}\n",
-                    3: f'[[lines.modify]]\nid = "t_g246"\noperating_speed_kph = {text or 1}\n',
+                    3: f'[[lines.modify]]\nid = "t_g246"\nspeed_limit_kph = {text or 1}\n',
                     4: f'[settings]\nmetric_crs = "{text}"\n'}[field % 5]
             path = fuzz_root / "s.toml"
             path.write_text(f'name = "f"\nyear = 2025\n{body}', encoding="utf-8")

@@ -176,7 +176,7 @@ def test_coordinates_are_rounded(tiny):
 
 def test_scenario_name_in_title(tmp_path):
     scn = parse_scenario('name = "fast_trunk"\nyear = 2020\n[[lines.modify]]\nid = "t_am"\n'
-                         "operating_speed_kph = 100\n")
+                         "speed_limit_kph = 100\n")
     m = map_phase(tiny_phase(tmp_path, scenario=scn), origin="a", goals=False,
                   boundaries=False, bands_min=(30, 60))
     text = m.get_root().render()
@@ -215,14 +215,14 @@ name = "faster"
 year = 2020
 [[lines.modify]]
 id = "t_am"
-operating_speed_kph = 150
+speed_limit_kph = 150
 [[lines.add]]
 id = "t_mb"
 name_zh = "中乙<公路>"
 name_en = "M–B road"
 network = "trunk"
 line_class = "national_road"
-operating_speed_kph = 80
+speed_limit_kph = 80
 open_year = 2015
 route = ["m", "b"]
 """)
@@ -244,7 +244,7 @@ route = ["m", "b"]
 def test_comparison_goal_flip(tmp_path):
     plan = load_plan(write_plan(tmp_path / "geo", lines=tiny_lines()))
     scn = parse_scenario('name = "fast"\nyear = 2020\n[[lines.modify]]\nid = "t_am"\n'
-                         "operating_speed_kph = 150\n[settings]\nroad_running_factor = 1.0\n")
+                         "speed_limit_kph = 150\n[settings]\nroad_running_factor = 1.0\n")
     m = _compare_tiny(plan, scn)
     text = m.get_root().render()
     assert count(text, "goal") == 1 and text.count('class="sn-flip"') == 1

@@ -315,7 +315,8 @@ def test_snapping_distance_and_fallback_warning(plan_graph, roads):
 def test_known_times_along_streets(attached, plan_graph):
     s = sn.Settings()
     od = sn.od_times(attached, [("osm:1", "osm:3"), ("a", "osm:3"), ("a", "stn_a"),
-                                ("osm:2", "osm:6"), ("osm:6", "osm:2"), ("a", "osm:50")])
+                                ("osm:2", "osm:6"), ("osm:6", "osm:2"), ("a", "osm:50")],
+                        paths=True)
     od = od.set_index(["from", "to"])
     assert od.loc[("osm:1", "osm:3"), "minutes"] == pytest.approx(2.0, abs=1e-3)  # 1 km at 30 km/h
     assert od.loc[("a", "osm:3"), "minutes"] == pytest.approx(2.0, abs=1e-3)

@@ -28,7 +28,7 @@ def test_open_year_delay_restores_the_suicheng_time():
     plan25 = graph_as_of(2025)
     # 2027 with 成达万: Suining–Chengdu fastest via 天府; delayed: back to 遂成 (成都东)
     fast = od_times(plan27, [("stn_suining", "stn_tianfu")], mode="rail").iloc[0]["minutes"]
-    assert "stn_tianfu" not in delayed
+    assert not any(d.get("line_id") == "r_chengdawan_w" for *_, d in delayed.edges(data=True))
     a = _rail(delayed, PAIRS_RAIL)
     b = _rail(plan25, PAIRS_RAIL)
     assert a == b  # identical to the 2025 network for every rail pair present in both
@@ -59,9 +59,13 @@ def test_status_change_is_metadata_only():
 def test_remove_line():
     s = scn('year = 2025\n[[lines.modify]]\nid = "r_suicheng"\nremove = true\n')
     G = graph_as_of(2025, s)
-    row = od_times(G, [("stn_suining", "stn_chengdudong")], mode="rail").iloc[0]
-    assert row["lines"] == ["r_dacheng_w"]  # the old line is the only one left
     base = graph_as_of(2025)
+    assert not any(d.get("line_id") == "r_suicheng" for *_, d in G.edges(data=True))
+    # the old 达成 line has no passenger trains, so 2025 Suining reaches Chengdu by road
+    before, after = (od_times(g, [("suining", "chengdu")]).iloc[0] for g in (base, G))
+    assert "r_suicheng" in before["lines"].split(";")
+    assert "r_suicheng" not in after["lines"] and after["services"] == ""
+    assert after["minutes"] > before["minutes"]
     pair = [("stn_suining", "stn_tongnan")]
     assert _rail(G, pair) == _rail(base, pair)
 
@@ -70,14 +74,17 @@ def test_added_line_time_by_hand():
     G = graph_as_of(2030, "tongnan_fastlink")
     s = Settings(**G.graph["settings"])
     row = od_times(G, [("stn_suining", "stn_tongnan")], mode="rail").iloc[0]
-    assert row["lines"] == ["r_suitong_link"]
-    # in-vehicle = km / (160 km/h × running factor); wait = min(20/2, cap) with the
-    # scenario's 20-min headway; no intermediate stop, so no dwell
+    assert row["lines"] == "r_suitong_link"
+    # in-vehicle = km / (160 km/h × running factor); no intermediate stop, so no dwell.
+    # wait = half the combined headway of every train from 遂宁 that calls at 潼南 next or
+    # later: the link every 20 min (3/h) plus services.csv's svc_cy_via_suining (7/day),
+    # svc_suiyu_conv (9/day) and svc_cq_nw_loop3 (1/day) over 16 service hours
     assert row["in_vehicle_min"] == pytest.approx(row["km"] / (160 * s.rail_running_factor) * 60)
-    assert row["wait_min"] == pytest.approx(10.0)
+    per_hour = 3 + (7 + 9 + 1) / 16
+    assert row["wait_min"] == pytest.approx(30 / per_hour)
     assert row["dwell_min"] == 0
-    assert row["minutes"] == pytest.approx(
-        s.station_entry_min + 10 + row["in_vehicle_min"] + s.station_exit_min)
+    assert row["total_min"] == pytest.approx(
+        s.station_entry_min + 30 / per_hour + row["in_vehicle_min"] + s.station_exit_min)
     other = [("stn_suining", "stn_chengdudong")]
     assert _rail(G, other) == _rail(graph_as_of(2030), other)
 

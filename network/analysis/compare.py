@@ -19,8 +19,8 @@ import pandas as pd
 import shapely
 
 #: Line attributes whose change between two phases counts as a difference.
-LINE_FIELDS = ("open_year", "operating_speed_kph", "design_speed_kph", "lanes", "status",
-               "line_class")
+LINE_FIELDS = ("open_year", "operating_speed_kph", "speed_limit_kph", "design_speed_kph",
+               "lanes", "status", "line_class")
 
 
 def phases_to_compare(a: Any, b: Any, *, year: int | None = None, own_years: bool = False,

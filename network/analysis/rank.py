@@ -54,7 +54,8 @@ def trip_minutes(graph, trips: pd.DataFrame, cap_min: float) -> tuple[np.ndarray
     if not len(trips):
         return np.zeros(0), []
     od = od_times(graph, list(zip(trips["origin"], trips["destination"], strict=True)), mode="any")
-    return np.minimum(od["minutes"].to_numpy(), cap_min), list(od["lines"])
+    return np.minimum(od["minutes"].to_numpy(), cap_min), [
+        [x for x in str(ln).split(";") if x] for ln in od["lines"]]
 
 
 @dataclass(frozen=True)

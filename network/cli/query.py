@@ -89,23 +89,33 @@ def cmd_od(args) -> int:
     except UnknownPlaceError as exc:
         raise _not_in_service(exc, phase) from None
     reach = math.isfinite(row["minutes"])
+    lines = [x for x in row["lines"].split(";") if x]
+    services = [x for x in row["services"].split(";") if x]
+
+    def r2(v):  # JSON has no NaN or inf: an absent value is null
+        return round(float(v), 2) if math.isfinite(v) else None
+
     if args.json:
         out = {"from": row["from"], "to": row["to"], "year": phase.year, "mode": args.mode,
-               "minutes": round(row["minutes"], 2) if reach else None,
-               "km": round(row["km"], 2) if reach else None, "lines": list(row["lines"]),
-               "timetable_min": round(row["timetable_min"], 2) if reach else None,
+               "minutes": r2(row["minutes"]), "total_min": r2(row["total_min"]),
+               "timetable_min": r2(row["timetable_min"]), "km": r2(row["km"]),
+               "lines": lines, "services": services,
                "terms_min": {t: round(row[f"{t}_min"], 2) for t in TERMS} if reach else None}
         print(json.dumps(out, ensure_ascii=False))
         return 0
     n = phase.graph.nodes
+    what = ("station to station (in the train)" if args.mode == "rail" else
+            "door to door" if args.mode == "any" else "by road")
     print(f"{n[row['from']]['name_zh']} ({row['from']}) → {n[row['to']]['name_zh']} "
-          f"({row['to']}), {phase.year}, mode {args.mode}: {_fmt_min(row['minutes'])}")
+          f"({row['to']}), {phase.year}, {what}: {_fmt_min(row['minutes'])}")
     if reach:
-        print(f"  distance {row['km']:.1f} km; lines: {', '.join(row['lines']) or '-'}")
-        terms = ", ".join(f"{t} {row[f'{t}_min']:.1f}" for t in TERMS if row[f"{t}_min"] > 0)
-        print(f"  terms (min): {terms}")
         if args.mode == "rail":
-            print(f"  station to station (timetable): {row['timetable_min']:.1f} min")
+            print(f"  station door to door (with station entry, the first wait and exit): "
+                  f"{row['total_min']:.1f} min")
+        print(f"  distance {row['km']:.1f} km; lines: {', '.join(lines) or '-'}"
+              + (f"; services: {', '.join(services)}" if services else ""))
+        terms = " + ".join(f"{t} {row[f'{t}_min']:.1f}" for t in TERMS if row[f"{t}_min"] > 0)
+        print(f"  terms (min): {terms} = {row['total_min']:.1f}")
     return 0
 
 

@@ -30,7 +30,13 @@ from ..model.projection import lonlat_to_xy
 from ..vocab import MODES, TERMS
 from .names import resolve_node
 
+#: Edge modes of each routing mode: ``rail`` is station to station on the main railways
+#: (no metro), ``road`` is driving.
 _MODE_EDGES = {"rail": ("rail",), "road": ("expressway", "trunk", "access", "street")}
+
+#: Edge modes that run to a timetable: their rides, dwells, changes and waits make up
+#: ``timetable_min``.
+SCHEDULED_MODES = ("rail", "metro", "bus")
 
 
 @dataclass(frozen=True)
@@ -42,6 +48,7 @@ class _Layer:
     term: np.ndarray   # int codes into TERMS
     line: np.ndarray   # int codes into CompiledGraph.line_ids (-1: none)
     street: np.ndarray  # True for local-street edges (OSM roads): access or egress by position
+    eid: np.ndarray    # position of each edge in CompiledGraph.edges (lines, services)
 
     def edge(self, u: int, v: int) -> int:
         """Position in ``csr.data`` of the edge u→v."""
@@ -82,6 +89,7 @@ class CompiledGraph:
     kind: np.ndarray
     street: np.ndarray
     line_ids: np.ndarray
+    service_ids: np.ndarray = field(default_factory=lambda: np.array([], dtype=object))
     edges: dict = field(default_factory=dict)       # aligned edge arrays
     mode_codes: dict = field(default_factory=dict)  # edge mode name -> code
     layers: dict = field(default_factory=dict, compare=False)  # routing layers, on demand
@@ -135,8 +143,9 @@ class CompiledGraph:
             e = self.edges
             keep = np.ones(len(e["u"]), bool) if mode == "any" else np.isin(
                 e["mode"], [self.mode_codes[m] for m in _MODE_EDGES[mode] if m in self.mode_codes])
-            self.layers[mode] = _build_layer(self.n, {k: v[keep] for k, v in e.items()
-                                                      if k not in ("line_ptr", "line_idx")})
+            sub = {k: v[keep] for k, v in e.items() if k not in ("line_ptr", "line_idx")}
+            sub["eid"] = np.flatnonzero(keep)
+            self.layers[mode] = _build_layer(self.n, sub)
         return self.layers[mode]
 
 
@@ -154,7 +163,7 @@ def _build_layer(n: int, e: dict) -> _Layer:
     indptr = np.cumsum(indptr).astype(np.int32)  # int32: scipy's dijkstra takes it as is
     csr = csr_array((e["w"][sel], vv.astype(np.int32), indptr), shape=(n, n))
     return _Layer(csr=csr, length_m=e["length"][sel], term=e["term"][sel], line=e["line"][sel],
-                  street=e["street"][sel])
+                  street=e["street"][sel], eid=e["eid"][sel])
 
 
 _CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -229,9 +238,11 @@ def _compile(G: nx.MultiDiGraph, phase=None) -> CompiledGraph:
     line = np.empty(m, np.int32)
     line_ptr = np.zeros(m + 1, np.int64)
     line_idx: list[int] = []
+    svc = np.full(m, -1, np.int32)
     term_code = {t: i for i, t in enumerate(TERMS)}
     mode_codes: dict[str, int] = {}
     line_codes: dict[str, int] = {}
+    svc_codes: dict[str, int] = {}
     for i, (a, b, d) in enumerate(G.edges(data=True)):
         u[i], v[i] = index[a], index[b]
         w[i] = d["travel_time_s"]
@@ -243,6 +254,8 @@ def _compile(G: nx.MultiDiGraph, phase=None) -> CompiledGraph:
         members = d.get("lines") or ((lid,) if lid else ())
         line_idx.extend(line_codes.setdefault(x, len(line_codes)) for x in members)
         line_ptr[i + 1] = len(line_idx)
+        if d.get("service"):
+            svc[i] = svc_codes.setdefault(d["service"], len(svc_codes))
     bad = np.flatnonzero(~np.isfinite(w) | (w < 0))
     if len(bad):
         i = int(bad[0])
@@ -253,9 +266,10 @@ def _compile(G: nx.MultiDiGraph, phase=None) -> CompiledGraph:
         G=G, node_ids=node_ids, index=index, xy=xy,
         lonlat=np.column_stack([lon, lat]), kind=kind, street=np.flatnonzero(layer == "street"),
         line_ids=np.array(list(line_codes), dtype=object),
+        service_ids=np.array(list(svc_codes), dtype=object),
         edges=dict(u=u, v=v, w=w, length=length, term=term, mode=mode, line=line,
-                   street=mode == mode_codes.get("street", -1), line_ptr=line_ptr,
-                   line_idx=np.asarray(line_idx, np.int64)),
+                   street=mode == mode_codes.get("street", -1), service=svc,
+                   line_ptr=line_ptr, line_idx=np.asarray(line_idx, np.int64)),
         mode_codes=mode_codes, phase=phase,
     )
 
@@ -312,7 +326,8 @@ def times_from(cg: CompiledGraph, origin_idx: Sequence[int], limit_s: float = np
                                   limit=limit_s))
 
 
-def od_times(graph, pairs: Iterable[tuple], mode: str = "any") -> pd.DataFrame:
+def od_times(graph, pairs: Iterable[tuple], mode: str = "any", paths: bool = False
+             ) -> pd.DataFrame:
     """Door-to-door (or station-to-station) times for origin–destination pairs.
 
     Parameters
@@ -322,17 +337,25 @@ def od_times(graph, pairs: Iterable[tuple], mode: str = "any") -> pd.DataFrame:
     pairs : iterable of (origin, destination)
         Node ids or place names (resolved for ``mode``).
     mode : {'any', 'rail', 'road'}
-        ``rail`` routes on rail edges only (station to station), ``road`` on expressway,
-        trunk and access edges, ``any`` on all.
+        ``any``: door to door on every network; ``rail``: station to station on the main
+        railways; ``road``: by road only.
+    paths : bool
+        Also return the node path of each trip (a ``path`` column of lists).
 
     Returns
     -------
     pandas.DataFrame
-        One row per pair: ``from``, ``to`` (node ids), ``minutes`` (``inf`` when not
-        reachable), ``km``, ``lines`` (line ids in travel order), ``timetable_min``
-        (in-vehicle + dwell + transfers + waits after the first boarding: what a
-        timetable shows), and one ``<term>_min`` column per term of
-        :data:`~network.vocab.TERMS`.
+        One row per pair: ``from``, ``to`` (node ids), ``mode``, ``minutes`` (the
+        headline: door to door; for ``mode="rail"`` station to station, the time in the
+        train as a timetable shows it; ``inf`` when not reachable), ``total_min`` (the sum
+        of every term: door to door; for ``mode="rail"`` the station door-to-door time,
+        from entering the first station to leaving the last), ``timetable_min`` (the
+        scheduled part as a timetable shows it: rides on trains and
+        metro, their dwells, changes and the waits after the first boarding; NaN for a
+        trip that takes no scheduled vehicle), ``km``, ``lines`` and
+        ``services`` (ids in travel order, joined by ``;``: plain text, so the table goes
+        to a GeoPackage or CSV as it is) and one ``<term>_min`` column per term of
+        :data:`~network.vocab.TERMS` (they add up to ``total_min``).
     """
     pairs = list(pairs)
     cg = compiled(graph)
@@ -346,16 +369,27 @@ def od_times(graph, pairs: Iterable[tuple], mode: str = "any") -> pd.DataFrame:
     records = []
     for a, b in resolved:
         r = row[a]
-        rec = {"from": cg.node_ids[a], "to": cg.node_ids[b], "mode": mode,
-               "minutes": float(dist[r, b]) / 60.0}
-        rec.update(_path_terms(cg, lay, pred[r], a, b))
+        total = float(dist[r, b]) / 60.0
+        rec = {"from": cg.node_ids[a], "to": cg.node_ids[b], "mode": mode}
+        terms = _path_terms(cg, lay, pred[r], a, b)
+        rec["minutes"] = terms["timetable_min"] if mode == "rail" else total
+        rec["total_min"] = total
+        rec.update(terms)
+        if not paths:
+            rec.pop("path")
         records.append(rec)
     return pd.DataFrame.from_records(records)
 
 
+def _members(cg: CompiledGraph, eid: int) -> list[str]:
+    """Every line an edge runs over (a ride can span lines), in order."""
+    ptr, idx = cg.edges["line_ptr"], cg.edges["line_idx"]
+    return [cg.line_ids[k] for k in idx[ptr[eid]:ptr[eid + 1]]]
+
+
 def _path_terms(cg: CompiledGraph, lay: _Layer, pred: np.ndarray, a: int, b: int) -> dict:
     terms = dict.fromkeys(TERMS, 0.0)
-    out = {"km": np.inf, "lines": [], "timetable_min": np.inf, "path": []}
+    out = {"km": np.inf, "lines": "", "services": "", "timetable_min": np.inf, "path": []}
     if a != b and pred[b] < 0:
         return {**out, **{f"{t}_min": np.inf for t in TERMS}}
     path = [b]
@@ -368,20 +402,34 @@ def _path_terms(cg: CompiledGraph, lay: _Layer, pred: np.ndarray, a: int, b: int
     codes = [TERMS[lay.term[e]] for e in edges]
     riding = [i for i, t in enumerate(codes) if t in ("in_vehicle", "entry")]
     last_ride = riding[-1] if riding else len(edges)
-    km, lines, first_wait = 0.0, [], None
+    km, lines, services, first_wait = 0.0, [], [], None
+    svc_code, mode_code = cg.edges["service"], cg.edges["mode"]
+    scheduled = {cg.mode_codes[m] for m in SCHEDULED_MODES if m in cg.mode_codes}
+    timetable, rode = 0.0, False
     for i, e in enumerate(edges):
         t = codes[i]
         if lay.street[e]:  # local streets count as access before the ride, egress after it
             t = "egress" if i > last_ride else "access"
         minutes = lay.csr.data[e] / 60.0
         terms[t] += minutes
-        if t == "wait" and first_wait is None:
-            first_wait = minutes
+        if mode_code[lay.eid[e]] in scheduled and t in ("wait", "in_vehicle", "dwell",
+                                                        "transfer"):
+            if t == "wait" and first_wait is None:
+                first_wait = minutes  # the first wait is before the timetable starts
+            else:
+                timetable += minutes
+            rode = rode or t == "in_vehicle"
         km += lay.length_m[e] / 1000.0
-        lid = cg.line_ids[lay.line[e]] if lay.line[e] >= 0 else ""
-        if lid and t == "in_vehicle" and (not lines or lines[-1] != lid):
-            lines.append(lid)
-    timetable = terms["in_vehicle"] + terms["dwell"] + terms["transfer"] + terms["wait"] - (
-        first_wait or 0.0)
-    return {"km": km, "lines": lines, "timetable_min": timetable,
-            "path": [cg.node_ids[i] for i in path], **{f"{t}_min": terms[t] for t in TERMS}}
+        if t == "in_vehicle":
+            for lid in _members(cg, lay.eid[e]):
+                if not lines or lines[-1] != lid:
+                    lines.append(lid)
+            code = svc_code[lay.eid[e]]
+            if code >= 0:
+                sid = str(cg.service_ids[code]).removesuffix("~return")
+                if not services or services[-1] != sid:
+                    services.append(sid)
+    return {"km": km, "lines": ";".join(lines), "services": ";".join(services),
+            "timetable_min": timetable if rode else 0.0 if a == b else np.nan,
+            "path": [cg.node_ids[i] for i in path],
+            **{f"{t}_min": terms[t] for t in TERMS}}

@@ -12,7 +12,6 @@ import functools
 import json
 import math
 import os
-from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
@@ -22,14 +21,27 @@ from ..vocab import (
     CONFIDENCES,
     NODE_KINDS,
     PLACE_KINDS,
+    ROAD_NETWORKS,
 )
-from .records import REGION_BOUNDS, Collector, as_number, blank, check_line, in_region
+from .metro import read_metro
+from .records import (
+    REGION_BOUNDS,
+    Collector,
+    as_number,
+    blank,
+    check_line,
+    in_region,
+    missing_columns,
+    read_csv,
+)
 
 #: Default location of the curated data (``<repo>/data/geo``); override with
 #: the ``SUINING_DATA_DIR`` environment variable or the ``data_dir`` argument.
 DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "data" / "geo"
 
-UPGRADE_FIELDS = ("operating_speed_kph", "design_speed_kph", "lanes")
+#: Fields a dated upgrade can change: rail runs at its operating speed, roads at their
+#: signed limit. A lane count is not accepted: it has no effect on a travel time here.
+UPGRADE_FIELDS = ("operating_speed_kph", "design_speed_kph", "speed_limit_kph")
 
 
 def resolve_data_dir(data_dir: str | os.PathLike | None = None) -> Path:
@@ -40,29 +52,6 @@ def resolve_data_dir(data_dir: str | os.PathLike | None = None) -> Path:
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _read_csv(path: Path) -> pd.DataFrame:
-    if not path.exists():
-        raise DataError([Problem(path.name, "-", "-", f"file not found: {path}")])
-    if not path.is_file():
-        raise DataError([Problem(path.name, "-", "-", f"not a file: {path}")])
-    try:
-        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise DataError([Problem(path.name, "-", "-", f"not UTF-8 text (byte {exc.start})")]) from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        msg = " ".join(str(exc).split())
-        raise DataError([Problem(path.name, "-", "-", f"not a valid CSV file: {msg}")]) from None
-    except OSError as exc:
-        raise DataError([Problem(path.name, "-", "-", f"cannot be read: {exc.strerror}")]) from None
-
-
-def _missing_columns(df: pd.DataFrame, columns: Iterable[str], c: Collector) -> bool:
-    missing = [col for col in columns if col not in df.columns]
-    for col in missing:
-        c.add("-", col, "column missing")
-    return bool(missing)
 
 
 def _check_unique(df: pd.DataFrame, col: str, c: Collector) -> None:
@@ -76,9 +65,9 @@ def _check_unique(df: pd.DataFrame, col: str, c: Collector) -> None:
 
 def read_nodes(path: Path) -> tuple[pd.DataFrame, list[Problem]]:
     """Read and check ``nodes.csv``; return the table (indexed by id) and its problems."""
-    df = _read_csv(path)
+    df = read_csv(path)
     c = Collector(path.name)
-    if _missing_columns(df, ("id", "name_zh", "name_en", "kind", "lon", "lat", "source",
+    if missing_columns(df, ("id", "name_zh", "name_en", "kind", "lon", "lat", "source",
                              "confidence"), c):
         return df, c.problems
     _check_unique(df, "id", c)
@@ -182,21 +171,34 @@ def _check_through(lines: list[dict], c: Collector, all_ids: set[str]) -> None:
 UPGRADE_COLUMNS = ("id", "line_id", "year", "field", "value", "source", "confidence")
 
 
-def read_upgrades(path: Path, line_ids: set[str]) -> tuple[pd.DataFrame, list[Problem]]:
-    """Read and check ``upgrades.csv`` (optional file)."""
+def read_upgrades(path: Path, lines: dict[str, dict]) -> tuple[pd.DataFrame, list[Problem]]:
+    """Read and check ``upgrades.csv`` (optional file) against the line records."""
     if not path.exists():
         return pd.DataFrame(columns=list(UPGRADE_COLUMNS)), []
-    df = _read_csv(path)
+    df = read_csv(path)
     c = Collector(path.name)
-    if _missing_columns(df, UPGRADE_COLUMNS, c):
+    if missing_columns(df, UPGRADE_COLUMNS, c):
         return df, c.problems
     _check_unique(df, "id", c)
     for rec in df.to_dict("records"):
         rid = rec.get("id") or "<blank id>"
         c.require(rec, rid, ("id", "line_id", "field", "value", "source", "confidence"))
-        if not blank(rec.get("line_id")) and rec["line_id"] not in line_ids:
+        line = lines.get(rec.get("line_id"))
+        if not blank(rec.get("line_id")) and line is None:
             c.add(rid, "line_id", f"unknown line id {rec['line_id']!r}")
-        c.choice(rec, rid, "field", UPGRADE_FIELDS)
+        if rec.get("field") == "lanes":
+            c.add(rid, "field", "a lane count has no effect on travel times in this model; "
+                  "record what the widening changes (speed_limit_kph, design_speed_kph) "
+                  "and keep the lanes in the line's note")
+        else:
+            c.choice(rec, rid, "field", UPGRADE_FIELDS)
+        if line is not None and rec.get("field") in UPGRADE_FIELDS:
+            road = line["network"] in ROAD_NETWORKS
+            if road and rec["field"] == "operating_speed_kph":
+                c.add(rid, "field", "roads change speed through speed_limit_kph (the signed "
+                      "limit), not operating_speed_kph")
+            elif not road and rec["field"] == "speed_limit_kph":
+                c.add(rid, "field", "rail lines change speed through operating_speed_kph")
         c.choice(rec, rid, "confidence", CONFIDENCES)
         c.year(rec, rid, "year")
         c.positive(rec, rid, "value", maximum=400)
@@ -207,9 +209,9 @@ def read_upgrades(path: Path, line_ids: set[str]) -> tuple[pd.DataFrame, list[Pr
 
 def read_population(path: Path, nodes: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
     """Read and check ``population.csv``."""
-    df = _read_csv(path)
+    df = read_csv(path)
     c = Collector(path.name)
-    if _missing_columns(df, ("unit_id", "name_zh", "name_en", "parent_zh", "seat_node",
+    if missing_columns(df, ("unit_id", "name_zh", "name_en", "parent_zh", "seat_node",
                              "census_2020", "census_2020_status", "fallback_value",
                              "fallback_basis", "combined_in", "source", "confidence"), c):
         return df, c.problems
@@ -239,9 +241,9 @@ def load_plan(data_dir: str | os.PathLike | None = None):
     Parameters
     ----------
     data_dir : path, optional
-        Folder with ``nodes.csv``, ``lines.geojson``, ``upgrades.csv`` and
-        ``population.csv``. Defaults to ``$SUINING_DATA_DIR`` or the repository's
-        ``data/geo``.
+        Folder with ``nodes.csv``, ``lines.geojson``, ``upgrades.csv``, ``population.csv``
+        and, optionally, ``services.csv`` and the metro files. Defaults to
+        ``$SUINING_DATA_DIR`` or the repository's ``data/geo``.
 
     Returns
     -------
@@ -253,6 +255,7 @@ def load_plan(data_dir: str | os.PathLike | None = None):
         Listing every problem found, each naming the file, the record id and the field.
     """
     from .plan import Plan
+    from .services import read_services
 
     root = resolve_data_dir(data_dir)
     if not root.is_dir():
@@ -261,14 +264,17 @@ def load_plan(data_dir: str | os.PathLike | None = None):
     nodes, problems = read_nodes(root / "nodes.csv")
     if problems:
         raise DataError(problems)
-    lines, p_lines, line_ids = read_lines(root / "lines.geojson", nodes)
-    upgrades, p_up = read_upgrades(root / "upgrades.csv", line_ids)
+    lines, p_lines, _ = read_lines(root / "lines.geojson", nodes)
+    by_id = {ln["id"]: ln for ln in lines}
+    upgrades, p_up = read_upgrades(root / "upgrades.csv", by_id)
     population, p_pop = read_population(root / "population.csv", nodes)
-    problems = p_lines + p_up + p_pop
+    services, p_svc = read_services(root / "services.csv", by_id) if not p_lines else ([], [])
+    metro, p_metro = read_metro(root, nodes)
+    problems = p_lines + p_up + p_pop + p_svc + p_metro
     if problems:
         raise DataError(problems)
-    return Plan(nodes=nodes, lines={ln["id"]: ln for ln in lines}, upgrades=upgrades,
-                population=population, data_dir=root)
+    return Plan(nodes=nodes, lines=by_id, upgrades=upgrades, population=population,
+                data_dir=root, services=tuple(services), metro=metro)
 
 
 @functools.cache

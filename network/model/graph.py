@@ -2,25 +2,33 @@
 
 The access rule is built into the graph's shape:
 
-* **Rail.** Each line has its own platform nodes at each stop (``line|stop|dep`` and
-  ``line|stop|arr``). A passenger reaches them only through the station: ``station →
-  concourse`` (entry term), ``concourse → dep`` (wait term, by rail class), ``dep → arr``
-  of the next stop (in-vehicle term), ``arr → dep`` of the same stop (dwell term),
-  ``arr → station`` (exit term) or ``arr → concourse`` (transfer term). No edge leaves a
-  train between stops.
+* **Rail services** (:mod:`network.model.transit`). Each service has its own platform
+  nodes at each call. A passenger reaches them only through the station: ``station →
+  concourse`` (entry term), ``concourse → dep`` (wait term: half the combined headway of
+  the services going that way), ``dep → arr`` of the next call (in-vehicle term),
+  ``arr → dep`` at the same call (dwell term), ``arr → station`` (exit term) or ``arr →
+  concourse`` (transfer term). No edge leaves a train between calls.
+* **Metro** at the far ends (成都, 重庆): stations, lines, changes and walking links to
+  the main rail stations and the city centres (:mod:`network.model.transit`).
 * **Expressways.** Each line has a carriageway node at each interchange (``line|ic``).
   Local traffic joins it only at an interchange with ``access=yes`` (entry/exit terms);
   two expressways meeting at an interchange are joined by a transfer edge.
 * **Trunk roads** are continuous: they get a node at least every
   ``Settings.trunk_segment_km``, and all their nodes are street nodes.
+* **Roads** run at the signed limit × the running factor of their class.
 * **Access.** Each station and interchange is linked to the place it serves by access
-  and egress edges (straight-line distance × detour factor at the local speed).
+  and egress edges (straight-line distance × detour factor at the urban speed of a city
+  centre or the local speed of a county seat or town).
 
-Edge attributes: ``mode`` (rail, expressway, trunk, access, and street for OSM roads
+Edge attributes: ``mode`` (rail, metro, expressway, trunk, access, and street for OSM roads
 attached by :mod:`network.model.streets`), ``term`` (one of
 :data:`network.vocab.TERMS`), ``line_id`` ("" if none), ``length_m``, ``speed_kph``
-(0 for pure time penalties), ``travel_time_s``. Node attributes: ``x``, ``y`` (lon, lat),
-``kind``, ``name_zh``, ``name_en``, ``layer`` (street, rail, expressway).
+(0 for pure time penalties), ``travel_time_s``; rides also ``lines`` (every line the ride
+runs over) and ``service``. Node attributes: ``x``, ``y`` (lon, lat), ``kind``,
+``name_zh``, ``name_en``, ``layer`` (street, rail, metro, expressway); platforms also
+``station`` (the station they belong to). Graph attributes: ``crs``, ``year``,
+``settings``, ``services`` (service id → its calls in order, one entry per direction run)
+and ``metro_lines`` (metro line ids open in the year).
 """
 
 from __future__ import annotations
@@ -40,6 +48,7 @@ from ..vocab import PLACE_KINDS, TERMS, WGS84
 from .plan import Plan
 from .projection import to_metric
 from .settings import Settings
+from .transit import add_metro, add_services
 
 CRS = WGS84
 
@@ -59,14 +68,16 @@ def build_graph(plan: Plan, year: int, settings: Settings) -> nx.MultiDiGraph:
     carriageways: dict[str, list[str]] = {}  # interchange id -> carriageway nodes there
     for line in lines:
         xy = np.column_stack(tr.transform(line["coords"][:, 0], line["coords"][:, 1]))
-        if line["network"] == "rail":
-            _add_rail(G, line, xy, nodes, settings)
-        elif line["network"] == "expressway":
+        if line["network"] == "expressway":
             _add_expressway(G, line, xy, nodes, settings, carriageways)
-        else:
+        elif line["network"] == "trunk":
             _add_trunk(G, line, xy, nodes, settings)
-    _add_through_edges(G, lines, settings)
+    services = add_services(G, plan, year, lines, settings, _add_data_node)
+    centres = {n for n, d in G.nodes(data=True) if d.get("kind") == "centre"}
+    metro = add_metro(G, plan.metro, year, settings, centres)
     _add_access_edges(G, nodes, settings)
+    G.graph["services"] = {svc.id: tuple(svc.calls) for svc in services}
+    G.graph["metro_lines"] = metro
     return G
 
 
@@ -108,41 +119,15 @@ def _segments(line: dict, xy: np.ndarray):
                line["coords"][a:b + 1])
 
 
-def _add_rail(G, line, xy, nodes, s: Settings) -> None:
-    lid, cls = line["id"], line["line_class"]
-    speed = line["operating_speed_kph"] * s.rail_running_factor
-    stops = line["stops"]
-    for k, stop in enumerate(stops):
-        _add_data_node(G, stop, nodes.loc[stop])
-        conc = f"{stop}|concourse"
-        if conc not in G:
-            G.add_node(conc, **{**_copy_xy(G, stop), "kind": "concourse", "layer": "rail"})
-            _add_edge(G, stop, conc, mode="rail", term="entry", minutes=s.station_entry_min)
-        dep, arr = f"{lid}|{stop}|dep", f"{lid}|{stop}|arr"
-        for n in (dep, arr):
-            G.add_node(n, **{**_copy_xy(G, stop), "kind": "platform", "layer": "rail",
-                             "line_id": lid})
-        _add_edge(G, conc, dep, mode="rail", term="wait", line_id=lid, minutes=s.wait_min(cls))
-        _add_edge(G, arr, stop, mode="rail", term="exit", line_id=lid, minutes=s.station_exit_min)
-        _add_edge(G, arr, conc, mode="rail", term="transfer", line_id=lid, minutes=s.transfer_min)
-        if 0 < k < len(stops) - 1:
-            _add_edge(G, arr, dep, mode="rail", term="dwell", line_id=lid,
-                      minutes=s.dwell_for(cls))
-    for _, a, b, length, coords in _segments(line, xy):
-        geom = LineString(coords)
-        for u, v, g in ((a, b, geom), (b, a, geom.reverse())):
-            _add_edge(G, f"{lid}|{u}|dep", f"{lid}|{v}|arr", mode="rail", term="in_vehicle",
-                      line_id=lid, length_m=length, speed_kph=speed, geometry=g)
-
-
-def _copy_xy(G, nid) -> dict:
-    d = G.nodes[nid]
-    return {"x": d["x"], "y": d["y"], "name_zh": d["name_zh"], "name_en": d["name_en"]}
+def road_speed_kph(line: dict, s: Settings) -> float:
+    """Average driving speed on a road line: the signed limit × the class's running factor."""
+    limit = line.get("speed_limit_kph") or line.get("operating_speed_kph")
+    return float(limit) * s.road_factor(line["line_class"])
 
 
 def _add_expressway(G, line, xy, nodes, s: Settings, carriageways: dict) -> None:
     lid = line["id"]
-    speed = line["operating_speed_kph"] * s.road_running_factor
+    speed = road_speed_kph(line, s)
     for ic in dict.fromkeys(line["stops"]):
         cw = f"{lid}|{ic}"
         rec = nodes.loc[ic]
@@ -171,7 +156,7 @@ def _add_expressway(G, line, xy, nodes, s: Settings, carriageways: dict) -> None
 
 def _add_trunk(G, line, xy, nodes, s: Settings) -> None:
     lid = line["id"]
-    speed = line["operating_speed_kph"] * s.road_running_factor
+    speed = road_speed_kph(line, s)
     for stop in line["stops"]:
         _add_data_node(G, stop, nodes.loc[stop])
     for i, a, b, length, coords in _segments(line, xy):
@@ -193,24 +178,13 @@ def _add_trunk(G, line, xy, nodes, s: Settings) -> None:
                           length_m=piece_len, speed_kph=speed, geometry=g)
 
 
-def _add_through_edges(G, lines: list[dict], s: Settings) -> None:
-    """Trains that run through from one line onto another: a dwell, not a transfer."""
-    present = {ln["id"]: ln for ln in lines}
-    for ln in lines:
-        for other in ln.get("through_with", []):
-            if other not in present:
-                continue
-            for stop in set(ln["stops"]) & set(present[other]["stops"]):
-                _add_edge(G, f"{ln['id']}|{stop}|arr", f"{other}|{stop}|dep", mode="rail",
-                          term="dwell", line_id=other, minutes=s.dwell_for(ln["line_class"]))
-
-
 def _add_access_edges(G, nodes: pd.DataFrame, s: Settings) -> None:
     """Link stations and interchange gates to the place they serve and to the road network.
 
     Each gets access/egress edges to its ``serves`` place and to the nearest trunk-road
-    node or place within ``Settings.access_link_km`` (straight line × detour factor, at
-    the local speed).
+    node or place within ``Settings.access_link_km`` (straight line × detour factor). The
+    speed fits the place served: a city centre's urban speed (``urban_speed_kph``), else
+    the local speed of county seats and towns (``local_speed_kph``).
     """
     road_kinds = (*PLACE_KINDS, "roadpoint", "junction", "waypoint")
     road = [n for n, d in G.nodes(data=True) if d["kind"] in road_kinds]
@@ -227,17 +201,20 @@ def _add_access_edges(G, nodes: pd.DataFrame, s: Settings) -> None:
     for gate, xy, d, i in zip(gates, gate_xy, near_d, near_i, strict=True):
         targets = {}
         place = nodes.at[gate, "serves"]
+        speed = s.local_speed_kph
         if place in G:
             p = G.nodes[place]
             targets[place] = float(np.hypot(*(np.array(tr.transform(p["x"], p["y"])) - xy)))
+            if p["kind"] == "centre":
+                speed = s.urban_speed(place)
         if np.isfinite(d):
             targets.setdefault(road[i], float(d))
         for target, dist_m in targets.items():
             length = dist_m * s.detour_factor
             _add_edge(G, target, gate, mode="access", term="access", length_m=length,
-                      speed_kph=s.local_speed_kph)
+                      speed_kph=speed)
             _add_edge(G, gate, target, mode="access", term="egress", length_m=length,
-                      speed_kph=s.local_speed_kph)
+                      speed_kph=speed)
 
 
 # --------------------------------------------------------------------------- schema
@@ -321,4 +298,4 @@ def graph_to_gdfs(G: nx.MultiDiGraph, nodes: bool = True, edges: bool = True):
     return out[0] if len(out) == 1 else tuple(out)
 
 
-__all__ = ["CRS", "build_graph", "graph_to_gdfs", "validate_graph"]
+__all__ = ["CRS", "build_graph", "graph_to_gdfs", "road_speed_kph", "validate_graph"]

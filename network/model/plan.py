@@ -20,15 +20,16 @@ import pandas as pd
 from shapely.geometry import LineString, Point
 
 from ..errors import DataError, Problem
-from ..vocab import MAX_SPEED_KPH, PLACE_KINDS, WGS84
+from ..vocab import MAX_SPEED_KPH, PLACE_KINDS, ROAD_NETWORKS, WGS84
+from .metro import MetroNetwork
 from .records import Collector, check_line
 from .scenario import LineAddition, Scenario
 
 #: Columns of :meth:`Plan.lines_gdf`, in order.
 LINE_COLUMNS = [
     "id", "name_zh", "name_en", "network", "line_class", "corridor", "plan_group", "status",
-    "open_year", "design_speed_kph", "operating_speed_kph", "lanes", "stops",
-    "length_km_official", "source", "confidence", "note",
+    "open_year", "design_speed_kph", "operating_speed_kph", "speed_limit_kph", "lanes", "stops",
+    "length_km_official", "geometry_source", "length_source", "source", "confidence", "note",
 ]
 
 
@@ -61,6 +62,10 @@ class Plan:
         Where the data was read from.
     scenario : Scenario or None
         The scenario applied, if any.
+    services : tuple of Service
+        Rail services (``services.csv``, :mod:`network.model.services`).
+    metro : MetroNetwork or None
+        Urban rail at the far ends (:mod:`network.model.metro`).
     """
 
     nodes: pd.DataFrame
@@ -69,6 +74,8 @@ class Plan:
     population: pd.DataFrame
     data_dir: Path
     scenario: Scenario | None = field(default=None)
+    services: tuple = ()
+    metro: MetroNetwork | None = None
 
     # ------------------------------------------------------------------ phases
 
@@ -153,15 +160,22 @@ class Plan:
             if mod.remove:
                 del lines[mod.id]
                 continue
-            top = MAX_SPEED_KPH[lines[mod.id]["network"]]
-            for fname in ("open_year", "operating_speed_kph", "design_speed_kph", "status"):
+            net = lines[mod.id]["network"]
+            top = MAX_SPEED_KPH[net]
+            for fname in ("open_year", "operating_speed_kph", "speed_limit_kph",
+                          "design_speed_kph", "status"):
                 value = getattr(mod, fname)
                 if value is None:
                     continue
+                where = f"lines.modify[{i}].{fname}"
                 if fname.endswith("_kph") and value > top:
-                    c.add(scenario.name, f"lines.modify[{i}].{fname}",
-                          f"{value:g} km/h is above the plausible maximum of {top:g} km/h for "
-                          f"a {lines[mod.id]['network']} line")
+                    c.add(scenario.name, where, f"{value:g} km/h is above the plausible maximum "
+                          f"of {top:g} km/h for a {net} line")
+                    continue
+                if (fname == "operating_speed_kph" and net in ROAD_NETWORKS) or (
+                        fname == "speed_limit_kph" and net not in ROAD_NETWORKS):
+                    right = "speed_limit_kph" if net in ROAD_NETWORKS else "operating_speed_kph"
+                    c.add(scenario.name, where, f"a {net} line changes speed through {right}")
                     continue
                 lines[mod.id][fname] = value
         for i, add in enumerate(scenario.lines.add):
@@ -172,9 +186,12 @@ class Plan:
             rec = _added_line(add, self.nodes, c, key, scenario.name)
             if rec is not None:
                 lines[add.id] = rec
+        upgrades = _scenario_upgrades(self.upgrades, scenario, lines, c)
+        services = _scenario_services(self.services, scenario, lines, c)
         if c.problems:
             raise DataError(c.problems)
-        return replace(self, lines=lines, scenario=scenario)
+        return replace(self, lines=lines, scenario=scenario, upgrades=upgrades,
+                       services=services)
 
 
 def _added_line(add: LineAddition, nodes: pd.DataFrame, c: Collector, key: str,
@@ -200,8 +217,16 @@ def _added_line(add: LineAddition, nodes: pd.DataFrame, c: Collector, key: str,
     if np.any(np.all(np.diff(xy, axis=0) == 0, axis=1)):
         c.add(record, f"{key}.route", "two consecutive route points coincide")
         return None
+    road = add.network in ROAD_NETWORKS
+    need, other = ("speed_limit_kph", "operating_speed_kph") if road else (
+        "operating_speed_kph", "speed_limit_kph")
+    if getattr(add, need) is None:
+        c.add(record, f"{key}.{need}", f"a {add.network} line needs {need}"
+              + (f" (not {other})" if getattr(add, other) is not None else ""))
+        return None
     props = {
         **add.model_dump(exclude={"route", "stops"}),
+        "speed_limit_source": add.source if road else "",
         "stops": list(stops),
         "note": "added by scenario",
         "corridor": add.id,
@@ -217,6 +242,82 @@ def _added_line(add: LineAddition, nodes: pd.DataFrame, c: Collector, key: str,
             field = "route"
         c.add(record, f"{key}.{field}", p.message)
     return copy.deepcopy(rec) if rec is not None and not inner.problems else None
+
+
+def _scenario_upgrades(upgrades: pd.DataFrame, scenario: Scenario, lines: dict,
+                       c: Collector) -> pd.DataFrame:
+    """``upgrades.csv`` plus the scenario's dated upgrades (checked like the file's rows)."""
+    rows = []
+    for i, up in enumerate(scenario.upgrades):
+        key = f"upgrades[{i}]"
+        line = lines.get(up.line_id)
+        if line is None:
+            hint = close_matches(up.line_id, lines)
+            c.add(scenario.name, f"{key}.line_id", f"unknown line id {up.line_id!r}"
+                  + (f"; close matches: {', '.join(hint)}" if hint else ""))
+            continue
+        road = line["network"] in ROAD_NETWORKS
+        if (road and up.field == "operating_speed_kph") or (not road and up.field == "speed_limit_kph"):
+            right = "speed_limit_kph" if road else "operating_speed_kph"
+            c.add(scenario.name, f"{key}.field", f"a {line['network']} line changes speed "
+                  f"through {right}")
+            continue
+        rows.append({"id": f"{scenario.name}:{key}", "line_id": up.line_id, "year": up.year,
+                     "field": up.field, "value": up.value, "source": "scenario file",
+                     "confidence": "L"})
+    if not rows:
+        return upgrades
+    return pd.concat([upgrades, pd.DataFrame(rows)], ignore_index=True)
+
+
+def _scenario_services(services: tuple, scenario: Scenario, lines: dict, c: Collector) -> tuple:
+    """The services with the scenario's service changes and additions applied."""
+    from dataclasses import replace as dc_replace
+
+    from .services import _place
+
+    out = list(services)
+    for i, mod in enumerate(scenario.services.modify):
+        key = f"services.modify[{i}]"
+        idx = [k for k, s in enumerate(out) if s.id == mod.id]
+        if not idx:
+            hint = close_matches(mod.id, sorted({s.id for s in out}))
+            c.add(scenario.name, f"{key}.id", f"unknown service id {mod.id!r}"
+                  + (f"; close matches: {', '.join(hint)}" if hint else ""))
+            continue
+        if mod.remove:
+            out = [s for s in out if s.id != mod.id]
+            continue
+        for k in idx:
+            svc = out[k]
+            calls = list(mod.calls) if mod.calls is not None else list(svc.calls)
+            for stop in mod.skip:
+                if stop not in calls:
+                    c.add(scenario.name, f"{key}.skip", f"{stop!r} is not a call of {mod.id}")
+                calls = [x for x in calls if x != stop]
+            rec = {"id": svc.id, "name_zh": svc.name_zh, "name_en": svc.name_en,
+                   "lines": ";".join(svc.lines), "calls": ";".join(calls),
+                   "trains_per_day": mod.trains_per_day or svc.trains_per_day,
+                   "run_min": "" if (mod.calls is not None or mod.skip) or svc.run_min is None
+                   else ";".join(map(str, svc.run_min)),
+                   "first_year": mod.first_year if mod.first_year is not None else svc.first_year,
+                   "last_year": mod.last_year if mod.last_year is not None else svc.last_year,
+                   "kind": svc.kind, "source": svc.source, "confidence": svc.confidence,
+                   "note": svc.note}
+            placed = _place(rec, scenario.name, lines, c, f"{key}.id", f"{key}.calls")
+            if placed is not None:
+                out[k] = dc_replace(placed, kind=svc.kind)
+    for i, add in enumerate(scenario.services.add):
+        key = f"services.add[{i}]"
+        if any(s.id == add.id for s in out):
+            c.add(scenario.name, f"{key}.id", f"service id {add.id!r} already exists")
+            continue
+        rec = {**add.model_dump(), "lines": ";".join(add.lines), "calls": ";".join(add.calls),
+               "run_min": "" if add.run_min is None else ";".join(map(str, add.run_min))}
+        placed = _place(rec, scenario.name, lines, c, f"{key}.lines", f"{key}.calls")
+        if placed is not None:
+            out.append(placed)
+    return tuple(out)
 
 
 __all__ = ["LINE_COLUMNS", "Plan", "Problem", "close_matches"]

@@ -10,17 +10,19 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ..errors import Problem
+from ..errors import DataError, Problem
 from ..vocab import (
     CONFIDENCES,
     LINE_CLASSES,
     MAX_SPEED_KPH,
     NETWORKS,
+    ROAD_NETWORKS,
     STATUSES,
     STOP_KINDS,
     YEAR_RANGE,
@@ -180,10 +182,26 @@ def check_line(props: dict, geom: Any, nodes: pd.DataFrame, c: Collector) -> dic
     n_before = len(c.problems)
     c.year(props, rid, "open_year")
     top = MAX_SPEED_KPH.get(network)
-    c.positive(props, rid, "operating_speed_kph", required=True, maximum=top)
+    road = network in ROAD_NETWORKS
+    # rail runs at its operating speed; roads at the signed passenger-car limit, which
+    # must name its source (a class default says so in the source key)
+    if road and not blank(props.get("operating_speed_kph")):
+        c.add(rid, "operating_speed_kph", "roads give speed_limit_kph (the signed limit); the "
+              "running speed follows from Settings.road_running_factor")
+    else:
+        c.positive(props, rid, "operating_speed_kph", required=not road, maximum=top)
+    c.positive(props, rid, "speed_limit_kph", required=road, maximum=top)
+    if road and not blank(props.get("speed_limit_kph")) and blank(props.get("speed_limit_source")):
+        c.add(rid, "speed_limit_source", "a speed limit needs its source (a key of SOURCES.md)")
+    c.text(props, rid, ("speed_limit_source", "speed_limit_confidence", "geometry_source",
+                        "length_source"))
+    c.choice(props, rid, "speed_limit_confidence", CONFIDENCES)
     c.positive(props, rid, "design_speed_kph", maximum=top)
     c.positive(props, rid, "length_km_official", maximum=5000)
+    c.positive(props, rid, "length_km_traced", maximum=5000)
     c.positive(props, rid, "lanes", maximum=16)
+    if "passenger_service" in props and not isinstance(props["passenger_service"], bool):
+        c.add(rid, "passenger_service", "must be true or false")
     numbers_ok = len(c.problems) == n_before
     if props.get("status") == "existing" and blank(props.get("open_year")):
         c.add(rid, "open_year", "an existing line needs an opening year")
@@ -256,8 +274,14 @@ def check_line(props: dict, geom: Any, nodes: pd.DataFrame, c: Collector) -> dic
         "status": props["status"],
         "open_year": None if blank(props.get("open_year")) else int(props["open_year"]),
         "design_speed_kph": as_number(props.get("design_speed_kph")),
-        "operating_speed_kph": float(props["operating_speed_kph"]),
+        "operating_speed_kph": as_number(props.get("operating_speed_kph")),
+        "speed_limit_kph": as_number(props.get("speed_limit_kph")),
+        "speed_limit_source": props.get("speed_limit_source") or "",
         "lanes": as_number(props.get("lanes")),
+        "passenger_service": props.get("passenger_service", True),
+        "geometry_source": props.get("geometry_source") or "schematic",
+        "length_source": props.get("length_source") or (
+            "official" if not blank(props.get("length_km_official")) else "schematic"),
         "stops": list(stops),
         "through_with": list(through),
         "stop_vertex": [int(v) for v in vertex],
@@ -269,5 +293,28 @@ def check_line(props: dict, geom: Any, nodes: pd.DataFrame, c: Collector) -> dic
     }
 
 
+def read_csv(path: Path) -> pd.DataFrame:
+    if not path.exists():
+        raise DataError([Problem(path.name, "-", "-", f"file not found: {path}")])
+    if not path.is_file():
+        raise DataError([Problem(path.name, "-", "-", f"not a file: {path}")])
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise DataError([Problem(path.name, "-", "-", f"not UTF-8 text (byte {exc.start})")]) from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        msg = " ".join(str(exc).split())
+        raise DataError([Problem(path.name, "-", "-", f"not a valid CSV file: {msg}")]) from None
+    except OSError as exc:
+        raise DataError([Problem(path.name, "-", "-", f"cannot be read: {exc.strerror}")]) from None
+
+
+def missing_columns(df: pd.DataFrame, columns: Iterable[str], c: Collector) -> bool:
+    missing = [col for col in columns if col not in df.columns]
+    for col in missing:
+        c.add("-", col, "column missing")
+    return bool(missing)
+
+
 __all__ = ["REGION_BOUNDS", "STOP_TOLERANCE_KM", "Collector", "as_number", "blank", "check_line",
-           "in_region"]
+           "in_region", "missing_columns", "read_csv"]

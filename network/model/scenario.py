@@ -115,11 +115,12 @@ class _Strict(BaseModel):
 
 
 class LineModification(_Strict):
-    """Change to an existing plan line."""
+    """Change to an existing plan line (rail: ``operating_speed_kph``; roads: ``speed_limit_kph``)."""
 
     id: str
     open_year: Year | None = None
     operating_speed_kph: Speed | None = None
+    speed_limit_kph: Speed | None = None
     design_speed_kph: Speed | None = None
     status: Literal["existing", "under_construction", "planned", "proposed"] | None = None
     remove: bool = False
@@ -138,7 +139,8 @@ class LineAddition(_Strict):
     name_en: Text
     network: Literal[NETWORKS]  # type: ignore[valid-type]
     line_class: str
-    operating_speed_kph: Speed
+    operating_speed_kph: Speed | None = None
+    speed_limit_kph: Speed | None = None
     design_speed_kph: Speed | None = None
     open_year: Year
     route: list[Annotated[str, Field(min_length=1)] | Point] = Field(min_length=2)
@@ -152,6 +154,52 @@ class LineAddition(_Strict):
 class Lines(_Strict):
     modify: list[LineModification] = []
     add: list[LineAddition] = []
+
+
+TrainsPerDay = Annotated[float, Field(gt=0, le=500)]
+
+
+class ServiceModification(_Strict):
+    """Change to a rail service of ``services.csv`` (every period of it)."""
+
+    id: str
+    trains_per_day: TrainsPerDay | None = None
+    calls: list[str] | None = Field(None, min_length=2)
+    skip: list[str] = []
+    first_year: Year | None = None
+    last_year: Year | None = None
+    remove: bool = False
+
+
+class ServiceAddition(_Strict):
+    """A rail service the scenario adds: calls (station ids, in order) over lines (in order)."""
+
+    id: str = Field(pattern=r"^[A-Za-z0-9_\-]+$", max_length=80)
+    name_zh: Text
+    name_en: Text
+    lines: list[str] = Field(min_length=1)
+    calls: list[str] = Field(min_length=2)
+    trains_per_day: TrainsPerDay
+    run_min: list[Annotated[float, Field(gt=0, lt=1000)]] | None = None
+    first_year: Year | None = None
+    last_year: Year | None = None
+    kind: Literal["observed", "target", "assumption"] = "assumption"
+    source: Text = "scenario file"
+    confidence: Literal["H", "M", "L"] = "L"
+
+
+class Services(_Strict):
+    modify: list[ServiceModification] = []
+    add: list[ServiceAddition] = []
+
+
+class Upgrade(_Strict):
+    """A dated change to a line, like a row of ``upgrades.csv``."""
+
+    line_id: str
+    year: Year
+    field: Literal["operating_speed_kph", "design_speed_kph", "speed_limit_kph"]
+    value: Speed
 
 
 class RunOptions(_Strict):
@@ -210,6 +258,10 @@ class Scenario(_Strict):
         The question the scenario asks.
     lines : Lines
         ``modify`` and ``add`` lists.
+    services : Services
+        ``modify`` and ``add`` lists of rail services.
+    upgrades : list of Upgrade
+        Dated changes to lines (speed limits, operating speeds).
     settings : dict
         Overrides of :class:`network.Settings` fields.
     run : RunOptions
@@ -224,6 +276,8 @@ class Scenario(_Strict):
     year: Year
     description: Text = ""
     lines: Lines = Lines()
+    services: Services = Services()
+    upgrades: list[Upgrade] = []
     settings: dict[str, object] = {}
     run: RunOptions = RunOptions()
     osm: str | None = None
@@ -425,6 +479,7 @@ def resolve_scenario(scenario) -> Scenario | None:
 
 
 __all__ = ["BAND_MAX_MIN", "CELL_M_RANGE", "OUTPUTS", "SCENARIO_DIR", "LineAddition",
-           "LineModification", "RunOptions", "Scenario", "band_problem", "cell_problem",
+           "LineModification", "RunOptions", "Scenario", "ServiceAddition",
+           "ServiceModification", "Upgrade", "band_problem", "cell_problem",
            "parse_scenario", "read_scenario", "resolve_scenario", "resolve_scenario_path",
            "shipped_scenarios", "tiles_problem"]

@@ -90,8 +90,9 @@ def line_popup(rec: Any, extra: list[tuple[str, str]] | None = None) -> str:
     """Popup HTML of a line record (every value escaped)."""
     net = NETWORK_NAMES.get(rec.network, (rec.network, rec.network))
     status = STATUS_NAMES.get(rec.status, (rec.status, rec.status))
+    limit = num(getattr(rec, "speed_limit_kph", None))
     speed = num(rec.operating_speed_kph)
-    speed = f"{speed} km/h" if speed else "?"
+    speed = f"{speed} km/h" if speed else f"限速 limit {limit} km/h" if limit else "?"
     design = num(rec.design_speed_kph)
     if design:
         speed += f" (设计 design {design} km/h)"

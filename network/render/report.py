@@ -131,4 +131,23 @@ def comparison_report(cmp, lines: pd.DataFrame) -> str:
     return "\n".join(parts)
 
 
-__all__ = ["comparison_report", "md_table", "md_text", "run_report"]
+def calibration_report(table: pd.DataFrame, stats: dict, roads: pd.DataFrame) -> str:
+    """The Markdown page of ``python -m network calibrate --out``."""
+    cols = ["id", "kind", "from", "to", "year", "observed", "bound", "model", "error_pct",
+            "terms", "source", "confidence", "explanation"]
+    parts = ["# Calibration: the model against published observations", "",
+             f"Median absolute error **{stats['median_abs_error_pct']:.1f} %** over "
+             f"{stats['scored']} scored observations ({stats['times']} times, "
+             f"{stats['distances']} distances): times {stats['median_abs_error_pct_times']:.1f} %,"
+             f" distances {stats['median_abs_error_pct_distances']:.1f} %. The parameters come "
+             "from sources and were not fitted to these rows; rows that disagree keep their "
+             "explanation.", "", md_table(table[cols].round(1)), "",
+             "## Road distances from 遂宁 against an OSM-derived graph", "",
+             "The reference is the shortest path on the scgraph-data highway graph (OSM, 2024): "
+             "it holds only major roads, so where the model has a county fast link the "
+             "reference is longer than the road people drive.", "",
+             md_table(roads.round(1)), "", "---", FOOTER, ""]
+    return "\n".join(parts)
+
+
+__all__ = ["calibration_report", "comparison_report", "md_table", "md_text", "run_report"]
