@@ -42,8 +42,9 @@ def register(add) -> None:
             "Verdicts on the 1-hour and half-hour goals in each year, and the first year "
             "each goal is met.",
             ("python -m network goals", "python -m network goals --years 2025 2035 --csv g.csv"))
-    s.add_argument("--years", type=year, nargs="+", default=[2020, 2025, 2030, 2035],
-                   metavar="YEAR", help="phase years to check (default 2020 2025 2030 2035)")
+    s.add_argument("--years", type=year, nargs="+", metavar="YEAR",
+                   help="phase years to check (default: every year in which the plan "
+                        "changes, 2020–2035; first year met always counts all of them)")
     s.add_argument("--scenario", help="scenario file or name to apply")
     s.add_argument("--goals", help="goals file (default scenarios/goals.toml)")
     s.add_argument("--csv", metavar="PATH", help="also write the goal table as CSV")
@@ -110,7 +111,7 @@ def cmd_od(args) -> int:
 
 
 def cmd_goals(args) -> int:
-    from ..analysis.goals import check_goals, first_year_met
+    from ..analysis.goals import check_goals, first_year_met, first_year_text
     from ..io import write_csv
 
     if args.csv:
@@ -122,8 +123,10 @@ def cmd_goals(args) -> int:
     show = table[["year", "goal_id", "destination", "measure", "limit_min", "minutes",
                   "margin_min", "value", "passed"]].copy()
     print(show.round(2).to_string(index=False))
-    print("\nfirst year met:")
-    print(first_year_met(table).to_string(index=False))
+    print("\nfirst year met (and stays met; every year in which the plan changes counts):")
+    first = first_year_met(table)
+    first["first_year_met"] = [first_year_text(v, max(table["year"])) for v in first["first_year_met"]]
+    print(first.to_string(index=False))
     if args.csv:
         write_csv(table, args.csv)
         _say(args, f"\nwrote {args.csv}")
