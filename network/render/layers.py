@@ -259,5 +259,5 @@ def style_table(layers: Mapping[str, gpd.GeoDataFrame]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-__all__ = ["FIELDS", "LAYER_CRS", "layer_qml", "line_state", "lines_layer", "node_layer",
-           "places_layer", "goal_layer", "run_layers", "style_table"]
+__all__ = ["FIELDS", "LAYER_CRS", "goal_layer", "layer_qml", "line_state", "lines_layer", "node_layer",
+           "places_layer", "run_layers", "style_table"]
