@@ -64,18 +64,24 @@ def cmd_info(args) -> int:
     phase = _phase(args)
     table = network_summary(phase.plan, phase.year)
     G = phase.graph
-    print(f"Suining plan networks in service in {phase.year}"
-          + (f" (scenario {phase.name})" if phase.scenario else ""))
+    print(f"Suining plan networks: the lines open in {phase.year} (opening year {phase.year} or "
+          "earlier)" + (f", scenario {phase.name}" if phase.scenario else "")
+          + ", by network and by status as the latest source gives it")
     print(table.to_string())
+    lines = phase.lines_gdf()
+    odd = lines[lines["status"] != "existing"].sort_values("id")
+    for r in odd.itertuples():  # open in the year by its date, not (yet) by its latest source
+        print(f"  note: {r.id} opens {r.open_year} (so it counts as open in {phase.year}); its "
+              f"latest source still calls it {r.status}")
     print("\nper network:")
     print(table.groupby(level="network").sum().to_string())
     print(f"\ngraph: {G.number_of_nodes()} nodes, {G.number_of_edges()} edges")
     if args.lines:  # the same plan: a scenario's added or delayed lines show here too
         cols = ["id", "network", "name_zh", "name_en", "status", "open_year",
                 "operating_speed_kph", "confidence"]
-        print()
-        lines = phase.lines_gdf()[cols].sort_values(["network", "open_year", "id"])
-        print(lines.to_string(index=False))
+        print(f"\nlines open in {phase.year} (status: latest source; open_year: opening year; "
+              "lines not open yet: python -m network list lines --all-years):")
+        print(lines[cols].sort_values(["network", "open_year", "id"]).to_string(index=False))
     return 0
 
 
