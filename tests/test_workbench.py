@@ -8,6 +8,7 @@ counts every phase; the run's GeoPackage has its layers, CRS and fields.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import shutil
@@ -306,7 +307,7 @@ def test_plan_years_are_the_years_something_changes():
     ups = {int(y) for y in pd.to_numeric(plan.upgrades["year"]) if 2020 <= y <= 2035}
     assert years == sorted(opening | ups | {2020, 2025, 2030, 2035})
     # between two plan years nothing changes: the phases have the same lines
-    for a, b in zip(years, years[1:], strict=False):
+    for a, b in itertools.pairwise(years):
         if b - a > 1:
             ids = [sorted(r["id"] for r in plan.lines_as_of(y)) for y in (a, b - 1)]
             assert ids[0] == ids[1]
