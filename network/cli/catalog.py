@@ -13,11 +13,13 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from ..vocab import LINE_CLASSES, NETWORKS, NODE_KINDS, STATUSES
 from .parser import year
+
+if TYPE_CHECKING:  # building the parser imports nothing heavy; pandas comes with a command
+    import pandas as pd
 
 #: Default year of ``list`` without ``--scenario`` (as for ``info`` and ``od``).
 DEFAULT_LIST_YEAR = 2025
@@ -108,6 +110,8 @@ def line_table(plan, year: int | None = None) -> pd.DataFrame:
         for undated proposals; ``stops`` a list of node ids), sorted by network,
         opening year and id.
     """
+    import pandas as pd
+
     recs = plan.lines_as_of(year) if year is not None else list(plan.lines.values())
     rows = [{"id": r["id"], "network": r["network"], "line_class": r["line_class"],
              "status": r["status"], "open_year": r.get("open_year"), "name_zh": r["name_zh"],
@@ -138,6 +142,8 @@ def node_table(plan, year: int | None = None) -> pd.DataFrame:
         ``id, kind, name_zh, name_en, serves, status, open_year, lines`` (``lines``: the
         ids of every line calling there, any year).
     """
+    import pandas as pd
+
     calls: dict[str, list[dict]] = {}
     for rec in plan.lines.values():
         for stop in rec.get("stops") or []:
@@ -171,6 +177,8 @@ def service_table(data_dir: Path, year: int | None = None) -> pd.DataFrame | Non
     ``last_year`` empty or later); patterns without a ``first_year`` wait for a scenario
     to date their line and are listed with ``--all-years`` only.
     """
+    import pandas as pd
+
     path = Path(data_dir) / "services.csv"
     if not path.is_file():
         return None
@@ -184,6 +192,8 @@ def service_table(data_dir: Path, year: int | None = None) -> pd.DataFrame | Non
 
 def goal_list(path: str | None = None) -> pd.DataFrame:
     """The goals of a goals file (default ``scenarios/goals.toml``), one row each."""
+    import pandas as pd
+
     from ..analysis.goals import read_goals
 
     rows = [{"id": g.id, "measure": g.measure, "origin": g.origin,
@@ -207,6 +217,8 @@ def _plan_and_year(args):
 
 
 def _print(df: pd.DataFrame, args, heading: str, list_cols=()) -> int:
+    import pandas as pd
+
     if args.json:
         records = json.loads(df.to_json(orient="records", force_ascii=False))
         print(json.dumps(records, ensure_ascii=False, indent=1))
@@ -217,8 +229,10 @@ def _print(df: pd.DataFrame, args, heading: str, list_cols=()) -> int:
     show = df.copy()
     for col in list_cols:
         show[col] = show[col].map(lambda v: ", ".join(v) if isinstance(v, list) else v)
-    if "open_year" in show:
+    if "open_year" in show:  # undated: a line without a date; "-": no line calls there
+        none = show["status"].isna() if "status" in show else False
         show["open_year"] = show["open_year"].map(lambda v: "undated" if pd.isna(v) else int(v))
+        show.loc[none, "open_year"] = "-"
     print(f"{heading} ({len(df)}):")
     print(show.fillna("-").to_string(index=False))
     return 0
@@ -253,6 +267,8 @@ def cmd_list_lines(args) -> int:
 
 
 def cmd_list_services(args) -> int:
+    import pandas as pd
+
     plan, yr, phase = _plan_and_year(args)
     df = service_table(plan.data_dir, yr)
     if df is None:
