@@ -231,7 +231,8 @@ def _print(df: pd.DataFrame, args, heading: str, list_cols=()) -> int:
         show[col] = show[col].map(lambda v: ", ".join(v) if isinstance(v, list) else v)
     if "open_year" in show:  # undated: a line without a date; "-": no line calls there
         none = show["status"].isna() if "status" in show else False
-        show["open_year"] = show["open_year"].map(lambda v: "undated" if pd.isna(v) else int(v))
+        show["open_year"] = show["open_year"].astype(object).map(
+            lambda v: "undated" if pd.isna(v) else int(v)).astype(object)
         show.loc[none, "open_year"] = "-"
     print(f"{heading} ({len(df)}):")
     print(show.fillna("-").to_string(index=False))
