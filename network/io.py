@@ -79,12 +79,14 @@ def write_layers(layers: Mapping[str, object], path: str | os.PathLike) -> Path:
     Parameters
     ----------
     layers : mapping of layer name → GeoDataFrame
-        In order; a GeoJSON file takes exactly one layer.
+        In order; a GeoJSON file takes exactly one layer. A plain DataFrame is written
+        as a table without geometry (e.g. QGIS's ``layer_styles``).
     path : path
         ``.gpkg`` (several layers) or ``.geojson``.
 
     The file is byte-identical for identical inputs (``OGR_CURRENT_DATE`` pinned).
     """
+    import geopandas as gpd
     import pyogrio
 
     path = Path(path)
@@ -98,6 +100,9 @@ def write_layers(layers: Mapping[str, object], path: str | os.PathLike) -> Path:
         try:
             for i, (name, gdf) in enumerate(layers.items()):
                 kw = {"layer": name} if driver == "GPKG" else {}
+                if not isinstance(gdf, gpd.GeoDataFrame):  # a table without geometry
+                    pyogrio.write_dataframe(gdf, tmp, driver=driver, append=i > 0, **kw)
+                    continue
                 gdf.to_file(tmp, driver=driver, engine="pyogrio", index=False,
                             append=i > 0, **kw)
         finally:

@@ -74,7 +74,10 @@ def write_run(phase, out: Path, tiles: str | None = None, quiet: bool = False,
         if "isochrones" in opts.outputs:
             allb = gpd.GeoDataFrame(pd.concat(bands.values(), ignore_index=True),
                                     geometry="geometry", crs=first.crs)
-            write_layers({"isochrones": allb}, out / "isochrones.gpkg")
+            from .render.layers import run_layers, style_table
+
+            layers = run_layers(phase, allb, goals)  # bands first, then lines, stations, …
+            write_layers({**layers, "layer_styles": style_table(layers)}, out / "isochrones.gpkg")
             written.append("isochrones.gpkg")
         tick()
         if "map" in opts.outputs:

@@ -38,6 +38,9 @@ from ..errors import DataError, Problem
 GOAL_COLUMNS = ["goal_id", "origin", "destination", "measure", "limit_min", "minutes",
                 "margin_min", "passed", "year", "value", "target", "label"]
 DEFAULT_YEARS = (2020, 2025, 2030, 2035)
+#: The years the plan names (2020 plan, 2025 and 2035 targets) and the span it covers.
+PLAN_MILESTONES = DEFAULT_YEARS
+PLAN_SPAN = (2020, 2035)
 DEFAULT_GOALS = Path(__file__).resolve().parents[2] / "scenarios" / "goals.toml"
 
 
@@ -188,13 +191,41 @@ def _share_row(cg, g: Goal, units, year) -> dict:
     return row
 
 
-def check_goals(years: Iterable[int] = DEFAULT_YEARS, scenario=None, goals=None, *,
+def plan_years(plan, span: tuple[int, int] = PLAN_SPAN) -> list[int]:
+    """The years in which the plan changes, within ``span``: every phase the plan defines.
+
+    A phase only changes when a line opens or a dated upgrade takes effect, so checking
+    these years (plus the milestones 2020, 2025, 2030 and 2035) is checking every year.
+
+    Parameters
+    ----------
+    plan : Plan
+        With its scenario applied, if any (added and delayed lines count).
+    span : (int, int)
+        First and last year, inclusive.
+
+    Returns
+    -------
+    list of int
+        Sorted years: opening years, dated upgrade years and the milestones in ``span``.
+    """
+    lo, hi = span
+    years = {y for y in PLAN_MILESTONES if lo <= y <= hi}
+    years |= {int(rec["open_year"]) for rec in plan.lines.values()
+              if rec.get("open_year") is not None and lo <= int(rec["open_year"]) <= hi}
+    ups = pd.to_numeric(plan.upgrades["year"], errors="coerce") if len(plan.upgrades) else []
+    years |= {int(y) for y in ups if np.isfinite(y) and lo <= y <= hi}
+    return sorted(years)
+
+
+def check_goals(years: Iterable[int] | None = None, scenario=None, goals=None, *,
                 settings=None, streets=None, plan=None) -> pd.DataFrame:
     """Check the plan's goals in each year.
 
     Parameters
     ----------
-    years : iterable of int
+    years : iterable of int, optional
+        Default: :func:`plan_years` of the plan (every year in which it changes, 2020–2035).
     scenario : Scenario, path, name or Phase, optional
         A phase's scenario, settings and streets are used (its year is not).
     goals : list of Goal or path, optional
@@ -206,44 +237,78 @@ def check_goals(years: Iterable[int] = DEFAULT_YEARS, scenario=None, goals=None,
     -------
     pandas.DataFrame
         Columns ``goal_id, origin, destination, measure, limit_min, minutes, margin_min,
-        passed, year`` (plus ``value``/``target`` for population shares, and ``label``).
-        Unreachable destinations have ``minutes = inf`` and ``passed = False``.
+        passed, year`` (plus ``value``/``target`` for population shares, and ``label``),
+        for the years asked. Unreachable destinations have ``minutes = inf`` and
+        ``passed = False``. The verdicts of the plan years *not* asked (up to the last
+        year asked) are kept in ``table.attrs["passed_by_year"]``, so that
+        :func:`first_year_met` counts every phase, not only the years shown.
     """
     from ..model.phase import Phase
 
-    years = list(years)
-    if not years:
+    years = None if years is None else list(years)
+    if years is not None and not years:
         raise DataError([Problem("check_goals", "-", "years", "give at least one year")])
-    base = Phase.of(scenario, year=years[0], settings=settings, streets=streets, plan=plan)
+    base = Phase.of(scenario, year=years[0] if years else PLAN_SPAN[0], settings=settings,
+                    streets=streets, plan=plan)
+    every = plan_years(base.plan)
+    if years is None:
+        years = every
     if goals is None or isinstance(goals, str | os.PathLike):
         goals = read_goals(goals or (base.scenario.run.goals if base.scenario else None))
     check_goal_ids(goals, base.plan)
     frames = [goal_table(base.at(y), goals) for y in years]
-    return pd.concat(frames, ignore_index=True)
+    table = pd.concat(frames, ignore_index=True)
+    # the phases between the years asked: a goal met in 2020 is met "since 2020" even
+    # when only 2025 and 2035 are shown
+    hidden = [y for y in every if y not in years and y <= max(years)]
+    extra: dict[str, dict[str, bool]] = {}
+    for y in hidden:
+        for r in goal_table(base.at(y), goals).itertuples():
+            extra.setdefault(str(r.goal_id), {})[str(y)] = bool(r.passed)
+    table.attrs["passed_by_year"] = extra
+    return table
 
 
 def first_year_met(table: pd.DataFrame) -> pd.DataFrame:
-    """Per goal, the first year it is met and stays met (``<NA>`` if never).
+    """Per goal, the first year it is met and stays met (``<NA>`` if not by the last year).
+
+    Every phase counts: the years of ``table`` and, when the table comes from
+    :func:`check_goals`, the plan years it evaluated but did not show
+    (``table.attrs["passed_by_year"]``). A goal met in the first year checked (2020) has
+    that year: it was met by then.
 
     Returns
     -------
     pandas.DataFrame
-        ``goal_id, label, first_year_met`` plus the verdict in each year as columns.
+        ``goal_id, label, first_year_met`` plus the verdict in each year of ``table`` as
+        columns (``"met"`` / ``"not met"``).
     """
     wide = table.pivot_table(index="goal_id", columns="year", values="passed", aggfunc="first",
                              sort=False)
-    years = list(wide.columns)
+    shown = list(wide.columns)
+    verdicts = {gid: {int(y): bool(row[y]) for y in shown} for gid, row in wide.iterrows()}
+    for gid, by_year in (table.attrs.get("passed_by_year") or {}).items():
+        if gid in verdicts:
+            for y, ok in by_year.items():
+                verdicts[gid].setdefault(int(y), bool(ok))
 
-    def first(row) -> float:
-        for i, y in enumerate(years):
-            if all(bool(row[z]) for z in years[i:]):
+    def first(gid) -> float:
+        seq = sorted(verdicts[gid].items())
+        for i, (y, _) in enumerate(seq):
+            if all(ok for _, ok in seq[i:]):
                 return y
         return np.nan
 
     out = pd.DataFrame({"goal_id": wide.index,
-                        "first_year_met": pd.array(wide.apply(first, axis=1).values, dtype="Int64")})
+                        "first_year_met": pd.array([first(g) for g in wide.index],
+                                                   dtype="Int64")})
     labels = table.drop_duplicates("goal_id").set_index("goal_id")["label"]
     out.insert(1, "label", out["goal_id"].map(labels))
-    for y in years:
+    for y in shown:
         out[str(y)] = wide[y].map({True: "met", False: "not met"}).values
     return out
+
+
+def first_year_text(value, last_year: int) -> str:
+    """``first_year_met`` as a person reads it: the year, or ``"not by <last_year>"``."""
+    return f"not by {last_year}" if pd.isna(value) else str(int(value))

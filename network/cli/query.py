@@ -42,8 +42,9 @@ def register(add) -> None:
             "Verdicts on the 1-hour and half-hour goals in each year, and the first year "
             "each goal is met.",
             ("python -m network goals", "python -m network goals --years 2025 2035 --csv g.csv"))
-    s.add_argument("--years", type=year, nargs="+", default=[2020, 2025, 2030, 2035],
-                   metavar="YEAR", help="phase years to check (default 2020 2025 2030 2035)")
+    s.add_argument("--years", type=year, nargs="+", metavar="YEAR",
+                   help="phase years to check (default: every year in which the plan "
+                        "changes, 2020–2035; first year met always counts all of them)")
     s.add_argument("--scenario", help="scenario file or name to apply")
     s.add_argument("--goals", help="goals file (default scenarios/goals.toml)")
     s.add_argument("--csv", metavar="PATH", help="also write the goal table as CSV")
@@ -63,18 +64,24 @@ def cmd_info(args) -> int:
     phase = _phase(args)
     table = network_summary(phase.plan, phase.year)
     G = phase.graph
-    print(f"Suining plan networks in service in {phase.year}"
-          + (f" (scenario {phase.name})" if phase.scenario else ""))
+    print(f"Suining plan networks: the lines open in {phase.year} (opening year {phase.year} or "
+          "earlier)" + (f", scenario {phase.name}" if phase.scenario else "")
+          + ", by network and by status as the latest source gives it")
     print(table.to_string())
+    lines = phase.lines_gdf()
+    odd = lines[lines["status"] != "existing"].sort_values("id")
+    for r in odd.itertuples():  # open in the year by its date, not (yet) by its latest source
+        print(f"  note: {r.id} opens {r.open_year} (so it counts as open in {phase.year}); its "
+              f"latest source still calls it {r.status}")
     print("\nper network:")
     print(table.groupby(level="network").sum().to_string())
     print(f"\ngraph: {G.number_of_nodes()} nodes, {G.number_of_edges()} edges")
     if args.lines:  # the same plan: a scenario's added or delayed lines show here too
         cols = ["id", "network", "name_zh", "name_en", "status", "open_year",
                 "operating_speed_kph", "confidence"]
-        print()
-        lines = phase.lines_gdf()[cols].sort_values(["network", "open_year", "id"])
-        print(lines.to_string(index=False))
+        print(f"\nlines open in {phase.year} (status: latest source; open_year: opening year; "
+              "lines not open yet: python -m network list lines --all-years):")
+        print(lines[cols].sort_values(["network", "open_year", "id"]).to_string(index=False))
     return 0
 
 
@@ -120,7 +127,7 @@ def cmd_od(args) -> int:
 
 
 def cmd_goals(args) -> int:
-    from ..analysis.goals import check_goals, first_year_met
+    from ..analysis.goals import check_goals, first_year_met, first_year_text
     from ..io import write_csv
 
     if args.csv:
@@ -132,8 +139,10 @@ def cmd_goals(args) -> int:
     show = table[["year", "goal_id", "destination", "measure", "limit_min", "minutes",
                   "margin_min", "value", "passed"]].copy()
     print(show.round(2).to_string(index=False))
-    print("\nfirst year met:")
-    print(first_year_met(table).to_string(index=False))
+    print("\nfirst year met (and stays met; every year in which the plan changes counts):")
+    first = first_year_met(table)
+    first["first_year_met"] = [first_year_text(v, max(table["year"])) for v in first["first_year_met"]]
+    print(first.to_string(index=False))
     if args.csv:
         write_csv(table, args.csv)
         _say(args, f"\nwrote {args.csv}")
