@@ -190,7 +190,7 @@ def test_howto_new_station_and_interchange(tmp_path):
     text = _blocks("toml")["my_new_stops.toml"]
     phase = sn.Phase.of(parse_scenario(text, "my_new_stops.toml"), data_dir=data)
     od = sn.od_times(phase, [("stn_anju_hyp", "stn_suining")], mode="rail").iloc[0]
-    assert od["lines"] == ["r_suining_anju"]
+    assert od["lines"] == "r_suining_anju"
     # and 安居 is the place it serves, so door-to-door trips can reach it
     assert phase.plan.nodes.at["stn_anju_hyp", "serves"] == "anju"
     assert {"stn_anju_hyp", "ic_shehong_s"} <= set(phase.graph.nodes)

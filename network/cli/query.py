@@ -75,6 +75,17 @@ def cmd_info(args) -> int:
               f"latest source still calls it {r.status}")
     print("\nper network:")
     print(table.groupby(level="network").sum().to_string())
+    metro = phase.plan.metro
+    km = metro.km(phase.year)
+    if len(km):
+        from ..model.metro import CITIES
+
+        print("\nmetro at the city ends (km: straight lines between consecutive stations, "
+              "a lower bound of route km):")
+        for city, value in km.items():
+            n = sum(metro.lines.at[lid, "city"] == city for lid in metro.lines_in(phase.year))
+            zh, en = CITIES.get(city, (city, city))
+            print(f"  {zh} {en}: {n} lines, {value:.0f} km")
     print(f"\ngraph: {G.number_of_nodes()} nodes, {G.number_of_edges()} edges")
     if args.lines:  # the same plan: a scenario's added or delayed lines show here too
         cols = ["id", "network", "name_zh", "name_en", "status", "open_year",

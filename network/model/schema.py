@@ -51,6 +51,10 @@ KEY_DOCS: dict[str, dict[str, tuple[str, Any]]] = {
                      "table below); tables such as `headway_min` are merged key by key.",
                      {"detour_factor": 1.4}),
         "run": ("What `python -m network run` computes and writes (see `[run]`).", None),
+        "services": ("Changes to the rail services (`services.csv`): `[[services.modify]]` "
+                     "and `[[services.add]]` tables.", None),
+        "upgrades": ("Dated changes to a line's speed, like rows of `upgrades.csv`: one "
+                     "`[[upgrades]]` table each.", None),
         "osm": ("Local streets from an OpenStreetMap extract (`.osm`, `.osm.xml` or "
                 "`.graphml`), relative to the scenario file.", "suining.osm"),
         "osm_snap_max_m": ("Plan nodes snap to the nearest street node within this distance; "
@@ -65,10 +69,12 @@ KEY_DOCS: dict[str, dict[str, tuple[str, Any]]] = {
                "r_chengdawan_w"),
         "open_year": ("New opening year. Dates an undated proposal, or delays or advances a "
                       "dated line.", 2030),
-        "operating_speed_kph": ("New operating speed (at most 400 km/h for rail, 150 km/h for "
-                                "roads).", 250.0),
-        "design_speed_kph": ("New design speed (information; the model routes at the "
-                             "operating speed).", 350.0),
+        "operating_speed_kph": ("New operating speed of a rail line (at most 400 km/h).",
+                                250.0),
+        "speed_limit_kph": ("New signed speed limit of a road (at most 150 km/h); cars run "
+                            "at the limit × the class's `road_running_factor`.", 100.0),
+        "design_speed_kph": ("New design speed (information; rail runs at the operating "
+                             "speed, roads at the limit).", 350.0),
         "status": ("New status, as the latest source would say it.", "under_construction"),
         "remove": ("Take the line out of the plan altogether.", True),
     },
@@ -83,8 +89,11 @@ KEY_DOCS: dict[str, dict[str, tuple[str, Any]]] = {
                        "`suburban`; expressway `expressway`; trunk `national_road`, "
                        "`provincial_road`, `urban_arterial`, `fast_link`. Rail classes set "
                        "the wait and dwell terms.", "expressway"),
-        "operating_speed_kph": ("Speed the line is run at (at most 400 km/h for rail, 150 "
-                                "km/h for roads).", 100.0),
+        "operating_speed_kph": ("Speed a rail line is run at (at most 400 km/h); rail only.",
+                                160.0),
+        "speed_limit_kph": ("Signed speed limit of a road (at most 150 km/h); roads only. "
+                            "Cars run at the limit × the class's `road_running_factor`.",
+                            100.0),
         "design_speed_kph": ("Design speed (information).", 100.0),
         "open_year": ("Year the line opens: it is in every phase from that year on.", 2030),
         "route": ("The line's path: node ids (`stn_*` stations for rail, `ic_*` "
@@ -100,6 +109,49 @@ KEY_DOCS: dict[str, dict[str, tuple[str, Any]]] = {
         "source": ("Where the idea comes from.", "planner's sketch, 2025-06"),
         "confidence": ("Confidence in the record: H official, M one decent source, L weak.",
                        "L"),
+    },
+    "Services": {
+        "modify": ("Changes to rail services of `services.csv`, one `[[services.modify]]` "
+                   "table each.", None),
+        "add": ("Rail services the scenario adds, one `[[services.add]]` table each.", None),
+    },
+    "ServiceModification": {
+        "id": ("Id of the service to change (`python -m network list services`).",
+               "svc_cy_via_suining"),
+        "trains_per_day": ("New number of trains a day in each direction it runs; the wait "
+                           "is half the combined headway over `rail_service_hours`.", 14.0),
+        "calls": ("New calls, station ids in order along the service's lines.",
+                  ["stn_chengdudong", "stn_suining", "stn_chongqingbei"]),
+        "skip": ("Stations the service no longer calls at (it runs through them).",
+                 ["stn_tongnan"]),
+        "first_year": ("First year the service runs.", 2027),
+        "last_year": ("Last year the service runs.", 2030),
+        "remove": ("Take the service out altogether.", True),
+    },
+    "ServiceAddition": {
+        "id": ("Id of the new service; must not exist yet.", "svc_suining_tianfu_express"),
+        "name_zh": ("Chinese name.", "遂宁–天府 直达(假设)"),
+        "name_en": ("English name.", "Suining–Tianfu non-stop (hypothetical)"),
+        "lines": ("Rail lines the service runs over, in order; consecutive lines share a "
+                  "station where the train runs through.", ["r_chengdawan_w"]),
+        "calls": ("Stations it calls at, in order along its lines.",
+                  ["stn_suining", "stn_tianfu"]),
+        "trains_per_day": ("Trains a day in each direction.", 16.0),
+        "run_min": ("Running time between consecutive calls, min (else from the lines' "
+                    "operating speeds).", [32.0]),
+        "first_year": ("First year it runs (default: when its lines are open).", 2030),
+        "last_year": ("Last year it runs.", None),
+        "kind": ("`observed` (a timetable fact), `target` (a promise) or `assumption`.",
+                 "assumption"),
+        "source": ("Where the service comes from.", "planner's sketch"),
+        "confidence": ("Confidence: H, M or L.", "L"),
+    },
+    "Upgrade": {
+        "line_id": ("Line the upgrade applies to.", "e_chengnan_cd"),
+        "year": ("First year the new value applies.", 2026),
+        "field": ("What changes: `speed_limit_kph` (roads), `operating_speed_kph` (rail) or "
+                  "`design_speed_kph`.", "speed_limit_kph"),
+        "value": ("The new value, km/h.", 120.0),
     },
     "RunOptions": {
         "origins": ("Isochrone origins: node ids or place names; the first one is drawn on "
