@@ -90,9 +90,15 @@ def _error(model: float, observed: float, bound: str, high: float = float("nan")
     return rel
 
 
-def _terms(row) -> str:
-    parts = [f"{t} {row[f'{t}_min']:.1f}" for t in TERMS
-             if math.isfinite(row[f"{t}_min"]) and row[f"{t}_min"] > 0.05]
+def _terms(row, mode: str = "road") -> str:
+    """The terms of the model's value: every term, or for a timetable (rail) time the
+    ride, dwells, changes and the waits after the first boarding."""
+    terms = {t: row[f"{t}_min"] for t in TERMS}
+    if mode == "rail":
+        kept = {t: terms[t] for t in ("in_vehicle", "dwell", "transfer")}
+        kept["wait"] = row["timetable_min"] - sum(kept.values())  # waits at changes
+        terms = kept
+    parts = [f"{t} {v:.1f}" for t, v in terms.items() if math.isfinite(v) and v > 0.05]
     return " + ".join(parts)
 
 
@@ -143,7 +149,7 @@ def calibrate(data_dir: str | os.PathLike | None = None, settings=None) -> pd.Da
             rows.append({**rec, "model": model,
                          "error_pct": _error(model, r["value"], r["bound"],
                                              r.get("value_high", np.nan)), "scored": True,
-                         "terms": _terms(od) if what == "minutes" else
+                         "terms": _terms(od, mode) if what == "minutes" else
                          f"lines {od['lines'] or '-'}"})
     out = pd.DataFrame(rows)
     out = out.set_index("id").loc[obs["id"]].reset_index()
