@@ -168,20 +168,17 @@ def _path_sums(pred: np.ndarray, keys: np.ndarray, order: np.ndarray, length: np
     node = np.arange(n, dtype=np.int64)
     parent = np.where(pred < 0, node[None, :], pred).astype(np.int64)
     has = parent != node[None, :]
-    pos = np.searchsorted(keys, (parent * n + node[None, :])[has])
-    edge = order[pos]
-    total = np.zeros(parent.shape)
-    on_rail = np.zeros(parent.shape)
-    total[has] = length[edge]
-    on_rail[has] = length[edge] * rail[edge]
+    edge = order[np.searchsorted(keys, (parent * n + node[None, :])[has])]
+    acc = np.zeros(parent.shape, complex)  # length + 1j * rail length: one gather for both
+    acc[has] = length[edge] + 1j * (length[edge] * rail[edge])
     anc = parent
     for _ in range(64):  # depth < 2**64
         nxt = np.take_along_axis(anc, anc, axis=1)
         if np.array_equal(nxt, anc):
             break
-        total += np.take_along_axis(total, anc, axis=1)
-        on_rail += np.take_along_axis(on_rail, anc, axis=1)
+        acc += np.take_along_axis(acc, anc, axis=1)
         anc = nxt
+    total, on_rail = acc.real.copy(), acc.imag.copy()
     return total, on_rail
 
 
