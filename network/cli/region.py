@@ -20,6 +20,12 @@ from pathlib import Path
 from ._common import _phase, _say
 from .parser import osm_args, year
 
+MODE_NOTES = {
+    "any": "",
+    "road": "本图仅计道路 Roads only: no rail in these times.",
+    "backbone": "本图仅用区域骨干网 Backbone alone: no rail and no part of the Suining model; "
+                "the same for every year.",
+}
 INDEX_CHOICES = ("gravity_others", "gravity", "reach_pop_60", "reach_pop_120", "reach_pop_180")
 
 
@@ -104,7 +110,8 @@ def cmd_region(args) -> int:
         core = matrix.graph.core if matrix.graph is not None else ()
         m = map_region(indices, counties.set_index("adcode"), column=args.by, ranking=ranking,
                        core=core, label=f"{phase.label} · {matrix.mode}",
-                       highlight=(SUINING, *RIVALS, "510105", "500103"))
+                       highlight=(SUINING, *RIVALS, "510105", "500103"),
+                       note=MODE_NOTES[args.mode])
         text = region_report(matrix, indices, ranking, coverage)
         with output_dir(out) as tmp:
             write_csv(matrix.long(), tmp / "od_matrix.csv")

@@ -112,7 +112,7 @@ def _popup(rec, limits: list[str], rank: int | None, n_seats: int) -> str:
 def map_region(indices: pd.DataFrame, polygons: gpd.GeoDataFrame, *,
                column: str = "gravity_others", ranking: pd.DataFrame | None = None,
                core: tuple[str, ...] = (), title: str | None = None, label: str = "",
-               highlight: tuple[str, ...] = ()) -> folium.Map:
+               highlight: tuple[str, ...] = (), note: str = "") -> folium.Map:
     """Choropleth of one accessibility index over the counties of the region.
 
     Parameters
@@ -134,6 +134,8 @@ def map_region(indices: pd.DataFrame, polygons: gpd.GeoDataFrame, *,
         The phase, e.g. ``"2035 · plan"``.
     highlight : tuple of str
         Adcodes whose seats get a permanent label (default: every prefecture seat).
+    note : str
+        One more line for the legend, e.g. what the routing mode leaves out (escaped).
 
     Returns
     -------
@@ -208,7 +210,8 @@ def map_region(indices: pd.DataFrame, polygons: gpd.GeoDataFrame, *,
             gpd.points_from_xy([lon], [lat])[0]), props))
     _geojson(feature_collection(pts), "地级中心 Prefecture seats", "sn-points",
              marker=folium.CircleMarker()).add_to(m)
-    folium.LayerControl(collapsed=False, position="topright").add_to(m)
+    # top left, under the zoom buttons: the title (centred) then never runs under it
+    folium.LayerControl(collapsed=False, position="topleft").add_to(m)
     _fit(m, gdf)
 
     legend = [f"<h5>{esc(zh_name)}<br>{esc(en_name)}</h5>"]
@@ -232,7 +235,7 @@ def map_region(indices: pd.DataFrame, polygons: gpd.GeoDataFrame, *,
                       f"rank of {n_seats} prefecture seats ({esc(ranking['ranked_by'].iloc[0])})"
                       "</div>")
     legend.append(f'<div class="sn-coarse" id="sn-coarse"><b>注意 Note:</b> {esc(COARSE_NOTE_ZH)}'
-                  f"<br>{esc(COARSE_NOTE_EN)}</div>")
+                  f"<br>{esc(COARSE_NOTE_EN)}" + (f"<br>{esc(note)}" if note else "") + "</div>")
     legend.append('<div class="src">' + "<br>".join(esc(s) for s in sources) + "</div>")
     root = m.get_root()
     root.header.add_child(RawHtml("<style>.sn-coarse{margin-top:6px;white-space:normal;"
