@@ -97,6 +97,19 @@ def test_matrix_covers_every_unit_of_the_cnmaps_index(region, matrices):
     assert len(m.long()) == 221 * 221
 
 
+def test_units_are_found_by_name_and_labels_are_unambiguous(region):
+    from network.errors import UnknownPlaceError
+
+    assert region.find("内江") == "511002" and region.find("遂宁市") == SUINING
+    assert region.find("Yuzhong District") == CHONGQING and region.find("渝中区") == CHONGQING
+    with pytest.raises(UnknownPlaceError, match="内江·市中区, 乐山·市中区"):
+        region.find("市中区")  # two units share the name: the labels tell them apart
+    with pytest.raises(UnknownPlaceError, match="Did you mean"):
+        region.find("遂宁区")
+    labels = [region.label(a) for a in region.counties.index]
+    assert len(set(labels)) == len(labels) == 221
+
+
 def test_population_coverage_is_measured_against_the_province_totals(region):
     cov = population_coverage(region).set_index("province_zh")
     for prov, total in PROVINCE_POPULATION_2020.items():
