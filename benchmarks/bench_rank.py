@@ -1,10 +1,11 @@
-"""Benchmark: the leave-one-out ranking by masking, against rebuilding the graph per line.
+"""Benchmark: the leave-one-out ranking (masking roads), against rebuilding the graph per line.
 
 The reference is the method the package used before the phase redesign, written plainly
 here: for every line in service, rebuild the phase graph without it (``build_graph``),
 compile it and route the same trips. The package builds and compiles the graph once and
-masks each line's edges (:meth:`CompiledGraph.without_lines`). Both run in this process,
-on the same phase, and must give the same person-minutes; the ratio is printed.
+masks the edges of each line no train runs over (:meth:`CompiledGraph.without_lines`);
+rail lines, whose trains set other trains' waits, it rebuilds too. Both run in this
+process, on the same phase, and must give the same person-minutes; the ratio is printed.
 
 Run on demand:  .venv/bin/python benchmarks/bench_rank.py [SCENARIO]
 """
@@ -52,7 +53,7 @@ def main(name: str = "plan_2035", repeat: int = 3) -> None:
     same = np.allclose([got[k] for k in ref], list(ref.values()), rtol=1e-9, atol=1e-6)
     mask, rebuild = min(t_mask), min(t_ref)
     print(f"rank {name}: {len(ref)} lines, {len(trips)} trips (best of {repeat})")
-    print(f"  masking (package):         {mask:6.2f} s")
+    print(f"  masking roads (package):   {mask:6.2f} s")
     print(f"  rebuild per line (ref.):   {rebuild:6.2f} s")
     print(f"  speed-up: {rebuild / mask:.1f}×   target ≥ 2×   same person-minutes: {same}")
 

@@ -147,3 +147,19 @@ def test_ranking_on_tiny_plan_by_hand(tiny_plan):
     assert table.at["r_ab", "person_minutes_saved"] == 0
     assert table.at["e_ab", "minutes_saved_per_trip"] == pytest.approx(
         table.at["e_ab", "person_minutes_saved"] / 15)
+
+
+def test_leave_one_out_of_a_rail_line_equals_the_phase_without_it():
+    """Removing a rail line removes its trains, so the other trains' waits at shared stations
+    change too: the ranking must agree with a scenario that removes the line."""
+    from network.analysis.rank import RankSpec, default_trips, leave_one_out, trip_minutes
+
+    phase = Phase.of(2025)
+    spec = RankSpec()
+    row = leave_one_out(phase, spec, "r_suiyu")
+    trips = default_trips(phase)
+    with_it, _ = trip_minutes(phase, trips, spec.cap_min)
+    gone = Phase.of(scn('year = 2025\n[[lines.modify]]\nid = "r_suiyu"\nremove = true\n'))
+    without, _ = trip_minutes(gone, trips, spec.cap_min)
+    expected = float(trips["weight"].to_numpy() @ (without - with_it))
+    assert expected > 0 and row["person_minutes_saved"] == pytest.approx(expected, rel=1e-9)

@@ -1,8 +1,11 @@
 """Rank lines by marginal benefit: leave one out, re-route, count what is lost.
 
-The phase graph is built and compiled once. For each line in service, its edges are
-masked out of the compiled graph (:meth:`~network.engine.routing.CompiledGraph.without_lines`)
-and the trips are re-routed; nothing is rebuilt. Three measures (``by``):
+The phase graph is built and compiled once. For each line in service that no scheduled
+service runs over (roads), its edges are masked out of the compiled graph
+(:meth:`~network.engine.routing.CompiledGraph.without_lines`) and the trips are re-routed:
+exact, since nothing else depends on those edges. A line that services run over (rail) is
+rebuilt without it instead: its trains' frequencies shape the waits at every station they
+share with other services, which a mask cannot undo. Three measures (``by``):
 
 ``person-minutes``
     Σ over trips of weight × (minutes without the line − minutes with it). The default
@@ -138,7 +141,7 @@ def baseline(phase, spec: RankSpec) -> Baseline:
 def leave_one_out(phase, spec: RankSpec, line_id: str) -> dict:
     """The ranking row of ``line_id``: what the trips, reach and goals lose without it."""
     base = baseline(phase, spec)
-    masked = phase.compiled.without_lines([line_id])
+    masked = _without(phase, line_id)
     minutes, _ = trip_minutes(masked, base.trips, base.cap_min)
     lost = minutes - base.minutes
     w = base.weights
@@ -150,6 +153,31 @@ def leave_one_out(phase, spec: RankSpec, line_id: str) -> dict:
             "minutes_saved_per_trip": float(w @ lost / w.sum()) if w.sum() else 0.0,
             "residents_gained_2020census": gained, "goal_margin_min": float(margin),
             "goals_flipped": ", ".join(flips), "used": line_id in base.used}
+
+
+def service_lines(compiled) -> frozenset[str]:
+    """Lines that a scheduled service (a train, a bus) runs over in a compiled graph."""
+    e = compiled.edges
+    rides = np.flatnonzero(e["service"] >= 0)
+    ptr, idx = e["line_ptr"], e["line_idx"]
+    codes = np.concatenate([idx[ptr[i]:ptr[i + 1]] for i in rides]) if len(rides) else []
+    return frozenset(str(compiled.line_ids[k]) for k in np.unique(codes))
+
+
+def _without(phase, line_id: str):
+    """The phase's compiled graph without ``line_id``: masked, or rebuilt for a line that
+    services run over (see the module docstring)."""
+    from dataclasses import replace
+
+    from ..model.phase import Phase
+
+    cg = phase.compiled
+    if line_id not in phase.memo("service-lines", lambda: service_lines(cg)):
+        return cg.without_lines([line_id])
+    plan = replace(phase.plan, lines={k: v for k, v in phase.plan.lines.items() if k != line_id})
+    streets = phase._streets_graph if phase._streets_graph is not None else (
+        phase.recipe.streets or False)
+    return Phase.of(phase.year, plan=plan, settings=phase.settings, streets=streets).compiled
 
 
 def _margin_loss(before: float, after: float) -> float:
@@ -192,7 +220,7 @@ def rank_lines(phase, *, by: str = "person-minutes", trips: pd.DataFrame | None 
                goals=None, lines: Sequence[str] | None = None, cap_min: float = 240.0,
                origin: str = "suining", reach_min: float = 30.0,
                mapper: Callable | None = None) -> pd.DataFrame:
-    """Marginal benefit of each line in service in a phase (leave one out, by masking).
+    """Marginal benefit of each line in service in a phase (leave one out).
 
     Parameters
     ----------

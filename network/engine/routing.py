@@ -116,6 +116,12 @@ class CompiledGraph:
         carry a ``lines`` tuple, when the line is in it): platforms, rides, dwells and
         transfers of a rail line; carriageways, ramps and gates of an expressway; every
         segment of a trunk road. Stations and interchanges stay (with nothing to board).
+
+        Exact for lines no scheduled service runs over. For a rail line it is not the
+        same as removing the line: the waits of the other trains at shared stations were
+        computed with its trains' frequencies, and a mask leaves them as they were. Build
+        the phase without the line for that (:func:`network.analysis.rank.leave_one_out`
+        does).
         """
         drop = {self.line_code(x) for x in line_ids} - {None}
         if not drop:
