@@ -143,3 +143,23 @@ def test_leaving_a_line_out_never_lowers_the_surface(plan_2025, line):
     assert set(b) <= set(a)  # every cell reached without the line is reached with it
     assert all(a[k] <= b[k] + 1e-9 for k in b)
     assert sum(a[k] < b[k] - 1e-6 for k in b) + len(set(a) - set(b)) > 0  # and it mattered
+
+
+def test_one_seed_table_per_phase_and_cell():
+    """The lattice work is done once per phase and cell: every origin, and every variant
+    with lines masked (as ``rank`` makes them), reuses it."""
+    from network import Phase, isochrones
+    from network.engine.surface import _seeds_of
+
+    phase = Phase.of(2025)
+    cg = phase.compiled
+    s = cg.settings
+    speed_m_per_min = s.local_speed_kph * 1000 / 60 / s.detour_factor
+    isochrones(phase, "suining", bands_min=(30,), cell_m=500, population=False)
+    table = _seeds_of(cg, 500.0, speed_m_per_min)
+    isochrones(phase, "tongnan", bands_min=(30,), cell_m=500, population=False)
+    isochrones(cg.without_lines(["e_ring"]), "suining", bands_min=(30,), cell_m=500,
+               population=False)
+    assert _seeds_of(cg.without_lines(["t_g318"]), 500.0, speed_m_per_min) is table
+    assert _seeds_of(cg, 500.0, speed_m_per_min) is table
+    assert _seeds_of(cg, 1000.0, speed_m_per_min) is not table  # another lattice

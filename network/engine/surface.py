@@ -22,11 +22,12 @@ How it is computed, and why it is exact:
 * **Spread.** From the seeds, time spreads at the access speed along the moves of the
   16-neighbourhood (straight, diagonal and knight moves; a path over them is at most
   ~2.7 % longer than the straight line). The spread is a chamfer distance transform with
-  weighted seeds, computed in two raster sweeps (Borgefors, 1986): on a rectangle, every
-  shortest 16-neighbourhood path uses two adjacent move directions and can be reordered
-  so that the moves of the forward sweep come first. It therefore equals a Dijkstra
-  search over the 16-connected grid graph (the test suite checks this against
-  ``scipy.sparse.csgraph.dijkstra``), without building that graph.
+  weighted seeds, computed in raster sweeps (after Borgefors, 1986): on a rectangle,
+  every shortest 16-neighbourhood path uses two adjacent move directions and can be
+  reordered to follow the order of the sweeps (see :func:`_spread`). It therefore equals
+  a Dijkstra search over the 16-connected grid graph (the test suite checks this against
+  ``scipy.sparse.csgraph.dijkstra``), without building that graph, in memory for the
+  cells alone.
 
 Adding a line can only lower a surface: more nodes are reached, earlier, so the window
 only grows and every seed only falls; the spread and the minimum are monotone.
@@ -75,6 +76,9 @@ class _SeedTable:
 
     Attributes
     ----------
+    xy : numpy.ndarray
+        The compiled graph's coordinate array the table was made from (a reference, to
+        check that a cached table belongs to the graph at hand).
     x_m, y_m : numpy.ndarray
         Metric coordinates of each street node (contiguous copies), m.
     col, row : numpy.ndarray
@@ -84,6 +88,7 @@ class _SeedTable:
         cells round it (offsets ``_DI``, ``_DJ``; the node's own cell is the middle row).
     """
 
+    xy: np.ndarray | None
     x_m: np.ndarray
     y_m: np.ndarray
     col: np.ndarray
@@ -92,7 +97,7 @@ class _SeedTable:
 
 
 def _seed_table(xy_m: np.ndarray, x0_m: float, y0_m: float, cell_m: float,
-                speed_m_per_min: float) -> _SeedTable:
+                speed_m_per_min: float, source: np.ndarray | None = None) -> _SeedTable:
     x = np.ascontiguousarray(xy_m[:, 0], dtype=float)
     y = np.ascontiguousarray(xy_m[:, 1], dtype=float)
     col, row = np.floor((x - x0_m) / cell_m), np.floor((y - y0_m) / cell_m)
@@ -103,8 +108,8 @@ def _seed_table(xy_m: np.ndarray, x0_m: float, y0_m: float, cell_m: float,
     for k, (di, dj) in enumerate(zip(_DI, _DJ, strict=True)):
         np.sqrt(dy2[di + 1] + dx2[dj + 1], out=access[k])
     access /= speed_m_per_min
-    return _SeedTable(x_m=x, y_m=y, col=col.astype(np.int64), row=row.astype(np.int64),
-                      access_min=access)
+    return _SeedTable(xy=source, x_m=x, y_m=y, col=col.astype(np.int64),
+                      row=row.astype(np.int64), access_min=access)
 
 
 def _seeds_of(cg: CompiledGraph, cell_m: float, speed_m_per_min: float) -> _SeedTable:
@@ -116,12 +121,12 @@ def _seeds_of(cg: CompiledGraph, cell_m: float, speed_m_per_min: float) -> _Seed
     key = ("surface-seeds", float(cell_m), float(speed_m_per_min))
 
     def build() -> _SeedTable:
-        return _seed_table(cg.xy[cg.street], 0.0, 0.0, cell_m, speed_m_per_min)
+        return _seed_table(cg.xy[cg.street], 0.0, 0.0, cell_m, speed_m_per_min, source=cg.xy)
 
     phase = cg.phase
     if phase is not None and hasattr(phase, "memo"):
         table = phase.memo(key, build)
-        if len(table.col) == len(cg.street):
+        if table.xy is cg.xy and len(table.col) == len(cg.street):
             return table
     table = cg.layers.get(key)
     if table is None:
