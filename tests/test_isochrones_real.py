@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from pyproj import Geod
 
 from network import isochrones, population_units
 
@@ -59,9 +60,14 @@ def test_units_population_and_boundaries(units):
     assert units.at["chuanshan", "area_km2"] == pytest.approx(617, rel=0.05)
     assert units.at["shehong", "area_km2"] == pytest.approx(1496, rel=0.05)
     assert units.at["tongnan", "area_km2"] == pytest.approx(1585, rel=0.05)
-    # the 蓬溪+大英 total is split, not invented: the two add up to the derived figure
-    assert units.at["pengxi", "population"] + units.at["daying", "population"] == pytest.approx(
-        817643)
+    # only the 蓬溪+大英 total is published (817,643 = 遂宁市 − 船山 − 安居 − 射洪): it is split
+    # in proportion to land area, here measured independently (geodesic area on WGS84)
+    geod = Geod(ellps="WGS84")
+    area = {u: abs(geod.geometry_area_perimeter(units.at[u, "geometry"])[0]) for u in ("pengxi", "daying")}
+    for u in area:
+        assert units.at[u, "population"] == pytest.approx(817643 * area[u] / sum(area.values()),
+                                                          rel=1e-3)
+        assert units.at[u, "population_basis"].startswith("derived:")
     assert "fallback" in units.at["tongnan", "population_basis"]
     # the boundary of 船山区 contains the main urban area's centre node (WGS84 after GCJ-02)
     from shapely.geometry import Point

@@ -1,14 +1,22 @@
-"""OSM streets reach the planner through the scenario key ``osm`` and the CLI's ``--osm``."""
+"""OSM streets reach the planner through the scenario key ``osm`` and the CLI's ``--osm``,
+and the maps are drawn with them: the streets' attribution in the legend, and isochrones
+that use the streets."""
 
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
+from html import unescape
 
 import pytest
+import shapely
+from shapely.geometry import shape
 
-from network import graph_as_of, od_times, read_scenario
+from network import Phase, graph_as_of, map_phase, od_times, read_scenario, save_map
+from network.model.osm import ATTRIBUTION
+from network.render.styles import LAYER_NAMES
 
 from .test_osm import write_osm
 
@@ -55,6 +63,42 @@ def test_cli_osm_flag(extract, tmp_path):
     assert res.returncode == 2 and "online" in res.stderr
 
 
+def legend_sources(html: str) -> list[str]:
+    """The source lines of a saved map's legend, as the reader sees them."""
+    block = re.search(r'<div class="src">(.*?)</div>', html, re.S)
+    assert block, "the map has no sources in its legend"
+    return [unescape(s) for s in block.group(1).split("<br>")]
+
+
+def _band_reach_km2(m, limit: float) -> float:
+    """Area (km², metric CRS) of the isochrone features drawn on map ``m`` up to ``limit``."""
+    layers = [c for c in m._children.values() if getattr(c, "layer_name", None) == LAYER_NAMES["bands"]]
+    assert len(layers) == 1
+    geoms = [shape(f["geometry"]) for f in layers[0].data["features"]
+             if f["properties"]["band_min"] <= limit]
+    import geopandas as gpd
+
+    return float(gpd.GeoSeries([shapely.union_all(geoms)], crs=4326).to_crs(32648).area.iloc[0]) / 1e6
+
+
+@pytest.mark.filterwarnings("ignore::network.model.streets.OSMSnapWarning")
+def test_map_of_a_phase_with_streets(extract, tmp_path):
+    """map_phase of a phase with streets credits them and draws street-reached isochrones."""
+    kw = dict(goals=False, boundaries=False, bands_min=(15, 30), cell_m=250)
+    with_streets = map_phase(Phase.of(2025, streets=extract), **kw)
+    plain = map_phase(Phase.of(2025), **kw)
+    html = {k: save_map(m, tmp_path / f"{k}.html").read_text(encoding="utf-8")
+            for k, m in (("streets", with_streets), ("plain", plain))}
+    # the streets' own attribution line is in the legend only when streets were used
+    assert ATTRIBUTION in legend_sources(html["streets"])
+    assert ATTRIBUTION not in legend_sources(html["plain"])
+    # the 60 km/h street to 遂宁站 (4.8 km) widens the 15-min isochrone from 遂宁 along it;
+    # it cannot shrink it (adding a road only lowers times)
+    a, b = _band_reach_km2(with_streets, 15), _band_reach_km2(plain, 15)
+    assert a > b + 1.0, (a, b)
+    assert _band_reach_km2(with_streets, 30) >= _band_reach_km2(plain, 30) - 0.5
+
+
 def _cli(*args, env=None, timeout=300):
     return subprocess.run([sys.executable, "-m", "network", *args], capture_output=True,
                           text=True, env=env, timeout=timeout)
@@ -75,9 +119,11 @@ def test_run_with_streets_on_workers_equals_serial(extract, tmp_path):
     assert res.returncode == 0, res.stderr
     for name in ("goals.csv", "isochrones.gpkg", "report.md", "map.html"):
         assert (serial / name).read_bytes() == (workers / name).read_bytes(), name
-    # and the streets were really there: the isochrones differ from the run without them
+    # and the streets were really there: the isochrones differ from the run without them,
+    # and the map credits the streets (a map without them carries only the stations' line)
     assert (serial / "isochrones.gpkg").read_bytes() != (plain / "isochrones.gpkg").read_bytes()
-    assert "OpenStreetMap" in (serial / "map.html").read_text(encoding="utf-8")
+    assert ATTRIBUTION in legend_sources((serial / "map.html").read_text(encoding="utf-8"))
+    assert ATTRIBUTION not in legend_sources((plain / "map.html").read_text(encoding="utf-8"))
 
 
 @pytest.mark.filterwarnings("ignore::network.model.streets.OSMSnapWarning")
@@ -96,4 +142,5 @@ def test_rank_and_compare_take_streets(extract, tmp_path):
     res = _cli("compare", "plan_2025", "lanyu_hsr", "--osm", str(extract), "--out",
                str(tmp_path / "cmp"), "-q", env=env)
     assert res.returncode == 0, res.stderr
-    assert "OpenStreetMap" in (tmp_path / "cmp" / "compare.html").read_text(encoding="utf-8")
+    html = (tmp_path / "cmp" / "compare.html").read_text(encoding="utf-8")
+    assert ATTRIBUTION in legend_sources(html), legend_sources(html)

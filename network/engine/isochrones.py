@@ -61,7 +61,12 @@ def surface_from(cg: CompiledGraph, node, max_minutes: float, cell_m: float,
     return node_surface(cg, t, max_minutes, cell_m, cg.settings)
 
 
-def _polygons(filled) -> list[Polygon]:
+def _band_geometry(filled) -> MultiPolygon:
+    """One band's filled contours (contourpy ``OuterOffset``) as a valid MultiPolygon.
+
+    The polygons of one filled contour are disjoint (contourpy's promise), so they make a
+    MultiPolygon as they are; ``make_valid`` is only a safety net for degenerate rings.
+    """
     points, offsets = filled
     polys = []
     for pts, offs in zip(points, offsets, strict=True):
@@ -69,7 +74,10 @@ def _polygons(filled) -> list[Polygon]:
         rings = [r for r in rings if len(r) >= 4]
         if rings:
             polys.append(Polygon(rings[0], rings[1:]))
-    return polys
+    geom = MultiPolygon(polys) if polys else MultiPolygon()
+    if not shapely.is_valid(geom):
+        geom = shapely.make_valid(geom)
+    return geom
 
 
 def surface_bands(surface: Surface, bands_min: Sequence[float]) -> gpd.GeoDataFrame:
@@ -79,23 +87,19 @@ def surface_bands(surface: Surface, bands_min: Sequence[float]) -> gpd.GeoDataFr
     -------
     GeoDataFrame
         One row per band: ``band_min`` (upper bound), ``lower_min``, ``area_km2`` (the
-        band itself), ``reach_area_km2`` (everything within ``band_min``), geometry.
+        band itself), ``reach_area_km2`` (everything within ``band_min``), geometry (a
+        MultiPolygon, empty when nothing is in the band).
     """
     levels = sorted(float(m) for m in bands_min)
     z = np.where(np.isfinite(surface.minutes), surface.minutes, _UNREACHED)
     gen = contourpy.contour_generator(surface.x, surface.y, z, name="serial",
                                       fill_type=contourpy.FillType.OuterOffset)
-    rows, geoms, lower = [], [], -1.0
-    for level in levels:
-        polys = [shapely.make_valid(p) for p in _polygons(gen.filled(lower, level))]
-        geom = shapely.union_all(polys) if polys else MultiPolygon()
-        geom = shapely.make_valid(geom)
-        geoms.append(geom)
-        rows.append({"band_min": level, "lower_min": max(lower, 0.0), "area_km2": geom.area / 1e6})
-        lower = level
-    gdf = gpd.GeoDataFrame(rows, geometry=geoms, crs=surface.crs)
-    gdf["reach_area_km2"] = gdf["area_km2"].cumsum()
-    return gdf
+    lowers = [-1.0, *levels[:-1]]
+    geoms = [_band_geometry(gen.filled(lo, hi)) for lo, hi in zip(lowers, levels, strict=True)]
+    area_km2 = shapely.area(np.array(geoms, dtype=object)) / 1e6
+    return gpd.GeoDataFrame({"band_min": levels, "lower_min": [max(lo, 0.0) for lo in lowers],
+                             "area_km2": area_km2, "reach_area_km2": np.cumsum(area_km2)},
+                            geometry=geoms, crs=surface.crs)
 
 
 def isochrones(graph, origin, bands_min: Sequence[float] = DEFAULT_BANDS_MIN,
