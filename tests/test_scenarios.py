@@ -163,3 +163,22 @@ def test_leave_one_out_of_a_rail_line_equals_the_phase_without_it():
     without, _ = trip_minutes(gone, trips, spec.cap_min)
     expected = float(trips["weight"].to_numpy() @ (without - with_it))
     assert expected > 0 and row["person_minutes_saved"] == pytest.approx(expected, rel=1e-9)
+
+
+@pytest.mark.parametrize("line_id", ["t_g350", "t_fast_daying", "t_city_w", "e_suide"])
+def test_masking_a_road_equals_rebuilding_without_it_and_never_helps(line_id):
+    """A road that opens never takes an access link away from another (the daying–chengdu
+    trip once got faster without G350, whose node had displaced the better link)."""
+    from dataclasses import replace
+
+    from network.analysis.rank import RankSpec, default_trips, leave_one_out, trip_minutes
+
+    phase = Phase.of(2035)
+    trips = default_trips(phase)
+    with_it, _ = trip_minutes(phase, trips, 240.0)
+    plan = replace(phase.plan, lines={k: v for k, v in phase.plan.lines.items() if k != line_id})
+    without, _ = trip_minutes(Phase.of(2035, plan=plan), trips, 240.0)
+    assert (without >= with_it - 1e-9).all()
+    row = leave_one_out(phase, RankSpec(), line_id)
+    expected = float(trips["weight"].to_numpy() @ (without - with_it))
+    assert row["person_minutes_saved"] == pytest.approx(expected, rel=1e-9, abs=1e-6)

@@ -181,24 +181,29 @@ def _add_trunk(G, line, xy, nodes, s: Settings) -> None:
 def _add_access_edges(G, nodes: pd.DataFrame, s: Settings) -> None:
     """Link stations and interchange gates to the place they serve and to the road network.
 
-    Each gets access/egress edges to its ``serves`` place and to the nearest trunk-road
-    node or place within ``Settings.access_link_km`` (straight line × detour factor). The
-    speed fits the place served: a city centre's urban speed (``urban_speed_kph``), else
-    the local speed of county seats and towns (``local_speed_kph``).
+    Each gets access/egress edges to its ``serves`` place and, within
+    ``Settings.access_link_km`` (straight line × detour factor), to the nearest node of
+    each trunk road and to the nearest place or junction. One link per road (not only to
+    the nearest road node) keeps the network monotone: a road that opens never takes a
+    link away from another. The speed fits the place served: a city centre's urban speed
+    (``urban_speed_kph``), else the local speed of county seats and towns
+    (``local_speed_kph``).
     """
     road_kinds = (*PLACE_KINDS, "roadpoint", "junction", "waypoint")
     road = [n for n, d in G.nodes(data=True) if d["kind"] in road_kinds]
     gates = [n for n, d in G.nodes(data=True)
              if d["kind"] in ("station", "interchange") and d.get("layer") == "street"]
-    if not gates:
+    if not gates or not road:
         return
     tr = to_metric(s.metric_crs)
     road_xy = np.column_stack(tr.transform([G.nodes[n]["x"] for n in road],
                                            [G.nodes[n]["y"] for n in road]))
     gate_xy = np.column_stack(tr.transform([G.nodes[n]["x"] for n in gates],
                                            [G.nodes[n]["y"] for n in gates]))
-    near_d, near_i = cKDTree(road_xy).query(gate_xy, distance_upper_bound=s.access_link_km * 1e3)
-    for gate, xy, d, i in zip(gates, gate_xy, near_d, near_i, strict=True):
+    # a road point belongs to its line (id "line|i|k"); places and junctions to no line
+    group = [n.split("|", 1)[0] if G.nodes[n]["kind"] == "roadpoint" else "" for n in road]
+    tree = cKDTree(road_xy)
+    for gate, xy in zip(gates, gate_xy, strict=True):
         targets = {}
         place = nodes.at[gate, "serves"]
         speed = s.local_speed_kph
@@ -207,9 +212,15 @@ def _add_access_edges(G, nodes: pd.DataFrame, s: Settings) -> None:
             targets[place] = float(np.hypot(*(np.array(tr.transform(p["x"], p["y"])) - xy)))
             if p["kind"] == "centre":
                 speed = s.urban_speed(place)
-        if np.isfinite(d):
-            targets.setdefault(road[i], float(d))
-        for target, dist_m in targets.items():
+        nearest: dict[str, tuple[float, int]] = {}
+        for i in tree.query_ball_point(xy, s.access_link_km * 1e3):
+            d = float(np.hypot(*(road_xy[i] - xy)))
+            if d < nearest.get(group[i], (np.inf, -1))[0] or (
+                    d == nearest[group[i]][0] and road[i] < road[nearest[group[i]][1]]):
+                nearest[group[i]] = (d, i)
+        for d, i in nearest.values():
+            targets.setdefault(road[i], d)
+        for target, dist_m in sorted(targets.items()):
             length = dist_m * s.detour_factor
             _add_edge(G, target, gate, mode="access", term="access", length_m=length,
                       speed_kph=speed)

@@ -183,8 +183,9 @@ class Settings(BaseModel):
                     "joined almost anywhere, km. Modelling choice.")
     access_link_km: float = Field(
         3.0, ge=0, le=50,
-        description="Stations and interchanges are also linked to the nearest trunk-road "
-                    "node or place within this distance, km. Modelling choice.")
+        description="Stations and interchanges are also linked to the nearest node of "
+                    "each trunk road, and to the nearest place or junction, within this "
+                    "distance, km. Modelling choice.")
     surface_pad_max_km: float = Field(
         25.0, gt=0, le=200,
         description="Isochrone surface: the grid extends at most this far beyond the "
