@@ -57,7 +57,9 @@ bench: install
 	$(PY) benchmarks/bench_isochrones.py
 	$(PY) benchmarks/bench_osm.py
 	$(PY) benchmarks/bench_batch.py
-	$(PY) benchmarks/bench_run.py
+	$(PY) benchmarks/bench_rank.py
+	$(PY) benchmarks/bench_region.py
+	$(PY) benchmarks/bench_import.py
 
 clean:
 	rm -rf $(VENV) out site .cache .pytest_cache
