@@ -385,3 +385,18 @@ def test_run_gpkg_carries_qgis_styles(run_gpkg):
     for qml in styles["styleQML"]:
         root = ET.fromstring(qml.split("\n", 1)[1])  # well-formed XML after the DOCTYPE
         assert root.tag == "qgis" and root.find("renderer-v2") is not None
+
+
+def test_readme_scenario_example_validates_and_changes_what_it_says():
+    import re
+
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"```toml\n(name = \"chengdawan_delayed\".*?)```", text, re.S).group(1)
+    scn = parse_scenario(block, "README.md")
+    phase = sn.Phase.of(scn)
+    assert "r_chengdawan_w" not in {ln["id"] for ln in phase.plan.lines_as_of(2027)}
+    assert phase.plan.lines_as_of(2027) and "r_new" in phase.plan.lines
+    svc = {s.id: s for s in phase.plan.services}["svc_cy_via_suining"]
+    assert svc.trains_per_day == 12
+    limits = phase.lines_gdf().set_index("id")["speed_limit_kph"]
+    assert limits["e_chengnan_cd"] == 120  # the upgrade applies from 2026

@@ -108,8 +108,15 @@ class Plan:
 
     @functools.cached_property
     def _upgrade_index(self) -> dict[str, list[tuple[int, str, str, float]]]:
-        """Dated upgrades per line id, sorted by (year, id): built once per plan."""
-        ups = self.upgrades.dropna(subset=["year"]).sort_values(["year", "id"])
+        """Dated upgrades per line id, sorted by year, then file rows by id, then the
+        scenario's own in their order (so a scenario overrides the file in the same
+        year): built once per plan."""
+        ups = self.upgrades.dropna(subset=["year"]).copy()
+        scenario = ups["source"].eq("scenario file") if "source" in ups else False
+        ups["_scenario"] = scenario
+        ups["_key"] = np.where(scenario, [f"{i:08d}" for i in range(len(ups))],
+                               ups["id"].astype(str))
+        ups = ups.sort_values(["year", "_scenario", "_key"])
         index: dict[str, list] = {}
         for up in ups.itertuples():
             index.setdefault(up.line_id, []).append((int(up.year), up.id, up.field,

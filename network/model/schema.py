@@ -54,7 +54,8 @@ KEY_DOCS: dict[str, dict[str, tuple[str, Any]]] = {
         "services": ("Changes to the rail services (`services.csv`): `[[services.modify]]` "
                      "and `[[services.add]]` tables.", None),
         "upgrades": ("Dated changes to a line's speed, like rows of `upgrades.csv`: one "
-                     "`[[upgrades]]` table each.", None),
+                     "`[[upgrades]]` table each; in the same year a scenario's upgrade "
+                     "overrides the file's.", None),
         "osm": ("Local streets from an OpenStreetMap extract (`.osm`, `.osm.xml` or "
                 "`.graphml`), relative to the scenario file.", "suining.osm"),
         "osm_snap_max_m": ("Plan nodes snap to the nearest street node within this distance; "
