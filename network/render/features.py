@@ -161,8 +161,8 @@ def geojson_layer(fc: dict, name: str, pane: str, show: bool = True,
 def line_features(lines: gpd.GeoDataFrame, *, year: int | None = None, serving=None,
                   extra=None, style=None, kind: str = "line") -> list[dict]:
     """One feature per line; ``serving`` (ids in service in ``year``) styles the others
-    as not open. The default style is :func:`network.render.styles.line_style` of the
-    line's state in ``year``."""
+    as not open (and calls them ``future-line``). The default style is
+    :func:`network.render.styles.line_style` of the line's state in ``year``."""
     simple = simplify_gdf(lines, SIMPLIFY_M["line"])
     out = []
     for rec in lines.itertuples():
@@ -170,12 +170,12 @@ def line_features(lines: gpd.GeoDataFrame, *, year: int | None = None, serving=N
             continue
         geom = simple.geometry.loc[rec.Index]
         more = extra(rec) if extra else None
-        if style is not None:
-            st = style(rec)
-        else:
-            st = line_style(rec.network, line_state(rec, year),
-                            serving is None or rec.id in serving)
-        props = {"sn_feature": kind, "line_id": esc(rec.id), "network": esc(rec.network),
+        on = serving is None or rec.id in serving
+        st = style(rec) if style is not None else line_style(rec.network, line_state(rec, year),
+                                                             on)
+        # a line not in service in the map's (first) year is a "future-line"
+        what = kind if on or kind != "line" else "future-line"
+        props = {"sn_feature": what, "line_id": esc(rec.id), "network": esc(rec.network),
                  "popup": line_popup(rec, year, more),
                  "tooltip": f"{esc(rec.name_zh)} {esc(rec.name_en)}", "_style": st}
         out.append(feature(f"{kind}:{esc(rec.id)}", geom, props))

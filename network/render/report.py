@@ -315,8 +315,12 @@ def comparison_report(cmp, lines: pd.DataFrame) -> str:
                       zip(pairs["passed_a"].astype(bool), pairs["passed_b"].astype(bool),
                           strict=True)]})
         both["goal"] = [md_text(g) for g in both["goal"]]
-        for c in ("minutes A", "minutes B"):
-            both[c] = [_cell(float(v)) for v in both[c]]
+        share = (pairs["measure_b"] == "population_share").to_numpy()
+        for c, v in (("minutes A", "value_a"), ("minutes B", "value_b")):
+            both[c] = [f"{float(x):.0%} of residents" if s else _cell(float(m))
+                       for m, x, s in zip(both[c], pairs[v], share, strict=True)]
+        both = both.rename(columns={"minutes A": "minutes (or share) A",
+                                    "minutes B": "minutes (or share) B"})
         parts += ["## Goals before (A) and after (B)", "", md_table(both, raw=tuple(both.columns)),
                   ""]
     flips = cmp.flips[["goal_id", "label", "minutes_a", "minutes_b", "passed_a", "passed_b"]] \
