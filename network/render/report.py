@@ -287,11 +287,10 @@ def run_report(phase, goals: pd.DataFrame | None, bands: dict, base_phase,
 
 def comparison_report(cmp, lines: pd.DataFrame) -> str:
     """The Markdown report of a comparison (:class:`network.analysis.compare.Comparison`)."""
-    how = ("Both are compared in the same year (B's year unless --year chose another): the "
-           "differences are B's own changes, not years of the plan; --own-years compares "
-           "each in its own year.") if cmp.same_year else (
-        "Each is compared in its own year (--own-years): the differences include everything "
-        "the plan opens in between.")
+    how = ("(B's year unless --year chose another), so the differences are B's own changes, "
+           "not years of the plan; --own-years compares each in its own year.") \
+        if cmp.same_year else ("(--own-years): the differences include everything the plan "
+                               "opens in between.")
     origin = " ".join(str(cmp.b.plan.nodes.loc[cmp.origin, k]) for k in ("name_zh", "name_en")) \
         if cmp.origin in cmp.b.plan.nodes.index else str(cmp.origin)
     t = lines.rename(columns={"id": "line id", "name_zh": "name (中文)",
@@ -299,7 +298,7 @@ def comparison_report(cmp, lines: pd.DataFrame) -> str:
     if "hypothetical" in t:
         t["hypothetical"] = ["yes: added by the scenario" if v else "no" for v in t["hypothetical"]]
     parts = [f"# A {md_text(cmp.a.label)} vs B {md_text(cmp.b.label)}", "",
-             f"Compared {md_text(cmp.years_text())}. {md_text(how)}", "",
+             f"Compared {md_text(cmp.years_text())} {md_text(how)}", "",
              "## Lines that differ", "", md_table(t), ""]
     settings = _settings_diff(cmp)
     if len(settings):
