@@ -47,10 +47,9 @@ def write_run(phase, out: Path, tiles: str | None = None, quiet: bool = False,
     With a Dask ``client`` the isochrones of the origins are computed on the workers
     (each rebuilds the phase from its recipe); the files are identical.
     """
-    from .analysis.compare import goal_flips, line_differences
     from .analysis.goals import goal_table
     from .engine.isochrones import isochrones
-    from .io import write_csv, write_layers, write_text
+    from .io import write_csv, write_layers
     from .model.scenario import RunOptions
 
     opts = phase.scenario.run if phase.scenario is not None else RunOptions()
@@ -80,32 +79,63 @@ def write_run(phase, out: Path, tiles: str | None = None, quiet: bool = False,
             write_layers({**layers, "layer_styles": style_table(layers)}, out / "isochrones.gpkg")
             written.append("isochrones.gpkg")
         tick()
-        if "map" in opts.outputs:
-            from .render.maps import map_phase, save_map
+        scene = None
+        if {"map", "png", "report"} & set(opts.outputs):
+            from .render.scene import prepare_scene
 
-            m = map_phase(phase, bands=first, goals=goals if goals is not None else False,
-                          tiles=tiles or opts.tiles)
-            save_map(m, out / "map.html")
+            # one scene for the map, the figure and the report: the views of the map (each
+            # year, each origin), the goals in each year and their timeline
+            scene = prepare_scene(phase, bands=bands, goals=None if opts.goals else False,
+                                  origin=opts.origins[0], bands_min=tuple(opts.bands_min),
+                                  cell_m=opts.cell_m, views="map" in opts.outputs)
+        if "map" in opts.outputs:
+            from .render.maps import map_scene, save_map
+
+            save_map(map_scene(scene, tiles=tiles or opts.tiles), out / "map.html")
             written.append("map.html")
         tick()
         if "png" in opts.outputs:
-            from .render.figures import plot_phase, save_figure
+            from .render.figures import plot_scene, save_figure
 
-            fig, _ = plot_phase(phase, bands=first,
-                                goals=goals if goals is not None else False)
+            fig, _ = plot_scene(scene)
             save_figure(fig, out / "map.png")
             written.append("map.png")
         tick()
         if "report" in opts.outputs:
-            from .render.report import run_report
-
-            lines = line_differences(base, phase)
-            flips = goal_flips(base_goals, goals) if goals is not None else pd.DataFrame()
-            write_text(run_report(phase, goals, bands, base, base_bands, lines, flips),
-                       out / "report.md")
-            written.append("report.md")
+            written += _write_report(phase, out, goals, bands, base, base_goals, base_bands,
+                                     scene)
         tick()
     return written
+
+
+def _write_report(phase, out: Path, goals, bands, base, base_goals, base_bands, scene,
+                  ranking: pd.DataFrame | None = None) -> list[str]:
+    """report.md (and goals_timeline.png, the figure it shows) of a run."""
+    from .analysis.compare import goal_flips, line_differences, scenario_changes
+    from .analysis.explain import deciding_lines, goal_terms
+    from .io import write_text
+    from .render.report import run_report
+
+    written = []
+    image = None
+    if scene is not None and scene.timeline is not None and len(scene.timeline):
+        from .render.timeline import save_timeline
+
+        save_timeline(scene.timeline, phase.plan, out / "goals_timeline.png")
+        image = "goals_timeline.png"
+        written.append(image)
+    lines = line_differences(base, phase)
+    flips = goal_flips(base_goals, goals) if goals is not None else pd.DataFrame()
+    terms = deciding = None
+    if goals is not None:
+        terms, deciding = goal_terms(phase, goals), deciding_lines(phase, goals)
+    text = run_report(phase, goals, bands, base, base_bands, lines, flips,
+                      changes=scenario_changes(phase),
+                      timeline=scene.timeline if scene is not None else None,
+                      met=scene.met if scene is not None else None, terms=terms,
+                      deciding=deciding, ranking=ranking, timeline_image=image)
+    write_text(text, out / "report.md")
+    return [*written, "report.md"]
 
 
 def write_comparison(a, b, out: Path, *, year: int | None = None, own_years: bool = False,
@@ -147,7 +177,9 @@ def write_maps(out: Path, quiet: bool = False) -> list[str]:
     written = []
     with progress(len(scenarios), "rendering maps", quiet) as tick:
         for scn in scenarios:
-            save_map(map_phase(Phase.of(scn)), out / f"{scn.name}.html")
+            save_map(map_phase(Phase.of(scn), origin=scn.run.origins[0],
+                               bands_min=tuple(scn.run.bands_min), cell_m=scn.run.cell_m),
+                     out / f"{scn.name}.html")
             written.append(f"{scn.name}.html")
             tick()
     items = "\n".join(

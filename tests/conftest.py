@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import atexit
 import csv
 import json
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
+
+# matplotlib keeps its font cache in MPLCONFIGDIR: the tests get their own, so that nothing a
+# test does (a stripped environment, a monkeypatched font list) can leave the user's cache
+# without the CJK font. Set before anything imports matplotlib; subprocesses inherit it.
+_MPL_DIR = tempfile.mkdtemp(prefix="suining-mpl-")
+os.environ["MPLCONFIGDIR"] = _MPL_DIR
+atexit.register(shutil.rmtree, _MPL_DIR, ignore_errors=True)
 
 NODE_FIELDS = ["id", "name_zh", "name_en", "kind", "lon", "lat", "pos_uncertainty_km", "admin_zh",
                "serves", "access", "source", "confidence", "note"]

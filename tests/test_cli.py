@@ -120,8 +120,8 @@ def run_twice(tmp_path_factory):
 def test_run_writes_every_output(run_twice):
     out = run_twice[0]
     assert sorted(p.name for p in out.iterdir()) == [
-        ".suining-network-output", "goals.csv", "isochrones.gpkg", "map.html", "map.png",
-        "report.md"]
+        ".suining-network-output", "goals.csv", "goals_timeline.png", "isochrones.gpkg",
+        "map.html", "map.png", "report.md"]
     report = (out / "report.md").read_text()
     assert "Goals:" in report and "What changed against 2020" in report
     assert "e_suide" in report  # opened 2022: a change against 2020

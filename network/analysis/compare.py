@@ -214,8 +214,97 @@ def place_minutes(pa, pb, origin: str, places=None) -> pd.DataFrame:
                         "name_en": pl.loc[ids, "name_en"].to_numpy(),
                         "minutes_a": ta.reindex(ids).to_numpy(),
                         "minutes_b": tb.reindex(ids).to_numpy()})
-    out["minutes_saved"] = out["minutes_a"] - out["minutes_b"]
+    with np.errstate(invalid="ignore"):  # inf - inf: unreachable on both sides
+        out["minutes_saved"] = out["minutes_a"] - out["minutes_b"]
+    out["lon"] = pl.loc[ids, "lon"].to_numpy(float)
+    out["lat"] = pl.loc[ids, "lat"].to_numpy(float)
     return out
+
+
+def unit_minutes(units: gpd.GeoDataFrame, places: pd.DataFrame) -> gpd.GeoDataFrame:
+    """Minutes saved per population unit (county or district): those of its seat.
+
+    Parameters
+    ----------
+    units : GeoDataFrame
+        Population units with ``seat_node`` (:attr:`network.Phase.units`).
+    places : DataFrame
+        :func:`place_minutes`.
+
+    Returns
+    -------
+    GeoDataFrame
+        ``unit_id, name_zh, name_en, seat_node, minutes_a, minutes_b, minutes_saved``,
+        geometry; units without a seat among ``places`` have NaN minutes.
+    """
+    by_place = places.set_index("place")
+    out = units[["unit_id", "name_zh", "name_en", "seat_node", "geometry"]].copy()
+    for col in ("minutes_a", "minutes_b", "minutes_saved"):
+        out[col] = out["seat_node"].map(by_place[col]).astype(float)
+    return out.reset_index(drop=True)
+
+
+def scenario_changes(phase) -> pd.DataFrame:
+    """What a phase's scenario itself changes in the plan: its own lines and settings.
+
+    Every ``[[lines.modify]]`` and ``[[lines.add]]`` entry as applied, and every
+    ``[settings]`` override, against the plan as published (the lines the plan itself opens
+    over the years are not the scenario's doing and are not listed).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``kind`` ('added', 'modified', 'removed', 'setting'), ``id`` (line id or setting
+        name), ``name_zh``, ``name_en``, ``network``, ``hypothetical`` (a line the scenario
+        adds: no source but the scenario file), ``in_service`` (in the phase's year),
+        ``detail`` ('field: before → after; …'). Empty for the plan as published.
+    """
+    cols = ["kind", "id", "name_zh", "name_en", "network", "hypothetical", "in_service",
+            "detail"]
+    scn = phase.scenario
+    if scn is None:
+        return pd.DataFrame(columns=cols)
+    before, after = phase.base_plan.lines, phase.plan.lines
+    year = phase.year
+
+    def serving(rec: dict | None) -> bool:
+        return rec is not None and rec.get("open_year") is not None and rec["open_year"] <= year
+
+    rows = []
+    for mod in scn.lines.modify:
+        old, new = before.get(mod.id), after.get(mod.id)
+        rec = new or old or {}
+        if mod.remove:
+            kind, detail = "removed", "removed from the plan"
+        else:
+            kind = "modified"
+            detail = "; ".join(f"{f}: {plain(old.get(f))} → {plain(new.get(f))}"
+                               for f in LINE_FIELDS if old is not None and new is not None
+                               and not _same(old.get(f), new.get(f))) or "no field differs"
+        rows.append({"kind": kind, "id": mod.id, "name_zh": rec.get("name_zh", ""),
+                     "name_en": rec.get("name_en", ""), "network": rec.get("network", ""),
+                     "hypothetical": False, "in_service": serving(new), "detail": detail})
+    for add in scn.lines.add:
+        new = after.get(add.id, {})
+        speed = add.operating_speed_kph or add.speed_limit_kph
+        detail = (f"{add.network} {add.line_class}, {plain(float(speed))} km/h"
+                  + (" limit" if add.operating_speed_kph is None else "")
+                  + f", opens {add.open_year}")
+        rows.append({"kind": "added", "id": add.id, "name_zh": add.name_zh,
+                     "name_en": add.name_en, "network": add.network, "hypothetical": True,
+                     "in_service": serving(new), "detail": detail})
+    from ..model.settings import Settings
+
+    default = Settings().model_dump()
+    for key, value in sorted(scn.settings.items()):
+        if isinstance(value, dict) and isinstance(default.get(key), dict):
+            detail = "; ".join(f"{key}.{k}: {plain(default[key].get(k))} → {plain(v)}"
+                               for k, v in sorted(value.items()))
+        else:
+            detail = f"{key}: {plain(default.get(key))} → {plain(value)}"
+        rows.append({"kind": "setting", "id": key, "name_zh": "", "name_en": "", "network": "",
+                     "hypothetical": False, "in_service": True, "detail": detail})
+    return pd.DataFrame(rows, columns=cols)
 
 
 @dataclass(frozen=True)
@@ -237,6 +326,24 @@ class Comparison:
     @property
     def same_year(self) -> bool:
         return self.a.year == self.b.year
+
+    def years_text(self) -> str:
+        """How the two sides are dated, in words (for titles and reports)."""
+        if self.same_year:
+            return f"both in {self.b.year}"
+        return f"each in its own year: A in {self.a.year}, B in {self.b.year}"
+
+    def pairs(self) -> pd.DataFrame | None:
+        """Every goal before (A) and after (B): :func:`goal_pairs` (``None`` without goals)."""
+        if self.goals_a is None or self.goals_b is None:
+            return None
+        return goal_pairs(self.goals_a, self.goals_b)
+
+    def units(self) -> gpd.GeoDataFrame | None:
+        """Minutes saved per population unit (:func:`unit_minutes`), or ``None``."""
+        if self.places is None or not len(self.b.plan.population):
+            return None
+        return unit_minutes(self.b.units, self.places)
 
     def population(self) -> pd.DataFrame:
         """Residents within each band limit on both sides, and the gain (persons, 2020 census)."""
@@ -303,4 +410,4 @@ def compare(a, b, *, year: int | None = None, own_years: bool = False, origin: s
 
 __all__ = ["LINE_FIELDS", "Comparison", "compare", "diff_lines", "goal_flips", "goal_pairs",
            "line_differences", "phases_to_compare", "place_minutes", "plain", "reach_changes",
-           "reach_polygon"]
+           "reach_polygon", "scenario_changes", "unit_minutes"]

@@ -38,7 +38,7 @@ FIELDS: dict[str, dict[str, str]] = {
     "lines": {"line_id": "str", "name_zh": "str", "name_en": "str", "network": "str",
               "line_class": "str", "status": "str", "state": "str", "year": "int32",
               "open_year": "Int32", "operating_speed_kph": "float64",
-              "design_speed_kph": "float64", "length_km": "float64", "stops": "str",
+              "speed_limit_kph": "float64", "design_speed_kph": "float64", "length_km": "float64", "stops": "str",
               "plan_group": "str", "confidence": "str", "source": "str"},
     "stations": {"node_id": "str", "name_zh": "str", "name_en": "str", "serves": "str",
                  "served": "bool", "lines_in_service": "str", "lines_any_year": "str",
@@ -95,14 +95,15 @@ def lines_layer(phase) -> gpd.GeoDataFrame:
         "state": [line_state(r, year) for r in recs], "year": year,
         "open_year": pd.array([r.get("open_year") for r in recs], dtype="Int32"),
         "operating_speed_kph": [r.get("operating_speed_kph") for r in recs],
+        "speed_limit_kph": [r.get("speed_limit_kph") for r in recs],
         "design_speed_kph": [r.get("design_speed_kph") for r in recs],
         "length_km": lengths.round(3).to_numpy(),
         "stops": [", ".join(r.get("stops") or []) for r in recs],
         "plan_group": [r.get("plan_group") or "" for r in recs],
         "confidence": [r.get("confidence") or "" for r in recs],
         "source": [r.get("source") or "" for r in recs]})
-    df[["operating_speed_kph", "design_speed_kph"]] = df[
-        ["operating_speed_kph", "design_speed_kph"]].astype("float64")
+    speeds = ["operating_speed_kph", "speed_limit_kph", "design_speed_kph"]
+    df[speeds] = df[speeds].astype("float64")
     return _typed(df, "lines", geoms)
 
 

@@ -1,7 +1,11 @@
-"""How the maps and figures look: colours, line styles, names, panes, the page CSS.
+"""How the maps and figures look: colours, line styles, readable names, panes.
 
 One place for the visual vocabulary, shared by the folium maps (:mod:`.maps`,
-:mod:`.compare_map`) and the matplotlib figures (:mod:`.figures`).
+:mod:`.compare_map`), the page script (``assets/map.js``, which receives
+:func:`state_styles`) and the matplotlib figures (:mod:`.figures`). Lines are styled by
+their *state in the map's year* (:data:`network.vocab.LINE_STATES`): the legend draws each
+state's sample with the same :func:`line_style` the map uses. The page CSS is
+``assets/map.css``.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ import branca.colormap as bcm
 import geopandas as gpd
 import numpy as np
 
-from ..vocab import NETWORKS, STATUSES
+from ..vocab import LINE_STATES, NETWORKS, STATUSES
 from ._html import css_class
 
 #: Line colour by network.
@@ -22,11 +26,60 @@ NETWORK_NAMES = {"rail": ("铁路", "Rail"), "expressway": ("高速公路", "Exp
 STATUS_NAMES = {"existing": ("现状", "Existing"),
                 "under_construction": ("在建", "Under construction"),
                 "planned": ("规划", "Planned"), "proposed": ("远景", "Proposed")}
-#: SVG dash pattern by status (None: solid), px.
-STATUS_DASH = {"existing": None, "under_construction": "10 6", "planned": "2 6",
-               "proposed": "2 9"}
+#: (中文, English) names of the states of a line in the map's year.
+STATE_NAMES = {"open": ("已开通", "Open"),
+               "under_construction": ("在建", "Under construction"),
+               "planned": ("规划", "Planned"),
+               "proposed": ("远景", "Proposed"),
+               "hypothetical": ("情景假设", "Hypothetical (scenario)")}
+#: Short (中文, English) state names for the legend.
+STATE_SHORT = {**STATE_NAMES, "hypothetical": ("情景假设", "Hypothetical")}
+#: How each state draws: SVG dash pattern (None: solid, px at the network's width),
+#: stroke opacity and a width factor. Dashes have butt caps so that the gaps stay open.
+STATE_STYLE = {
+    "open": {"dash": None, "opacity": 0.95, "width": 1.0},
+    "under_construction": {"dash": "10 5", "opacity": 0.85, "width": 0.85},
+    "planned": {"dash": "3 5", "opacity": 0.8, "width": 0.75},
+    "proposed": {"dash": "2 9", "opacity": 0.6, "width": 0.7},
+    "hypothetical": {"dash": "14 4 3 4", "opacity": 0.95, "width": 1.0},
+}
+#: Opacity factor of a hypothetical line not yet in service in the year.
+NOT_IN_SERVICE_FADE = 0.45
+#: Halo under the lines a scenario changes (drawn below the line itself).
+CHANGED_HALO = {"color": "#9e4fd1", "opacity": 0.35, "extra_px": 8.0}
+#: Kept for the record's own status (popups, reports): SVG dash pattern by status.
+STATUS_DASH = {"existing": None, "under_construction": STATE_STYLE["under_construction"]["dash"],
+               "planned": STATE_STYLE["planned"]["dash"],
+               "proposed": STATE_STYLE["proposed"]["dash"]}
 #: Stroke opacity by status.
-STATUS_OPACITY = {"existing": 0.95, "under_construction": 0.9, "planned": 0.85, "proposed": 0.5}
+STATUS_OPACITY = {"existing": 0.95, "under_construction": 0.85, "planned": 0.8, "proposed": 0.6}
+#: (中文, English) names of the line classes (the ids of ``line_class``).
+LINE_CLASS_NAMES = {
+    "hsr350": ("高速铁路 350 km/h 级", "High-speed rail, 350 km/h class"),
+    "hsr250": ("高速铁路 250 km/h 级", "High-speed rail, 250 km/h class"),
+    "intercity200": ("城际铁路 200 km/h 级", "Intercity rail, 200 km/h class"),
+    "conventional200": ("普速铁路 200 km/h 级", "Conventional rail, 200 km/h class"),
+    "conventional160": ("普速铁路 160 km/h 级", "Conventional rail, 160 km/h class"),
+    "conventional120": ("普速铁路 120 km/h 级", "Conventional rail, 120 km/h class"),
+    "suburban": ("市域(郊)铁路", "Suburban rail"),
+    "expressway": ("高速公路", "Expressway"),
+    "national_road": ("国道", "National road"),
+    "provincial_road": ("省道", "Provincial road"),
+    "urban_arterial": ("城市主干道", "Urban arterial road"),
+    "fast_link": ("快速通道", "Fast link road"),
+}
+#: (中文, English) names of the goal measures.
+MEASURE_NAMES = {"rail_station": ("铁路站到站", "rail, station to station"),
+                 "door_to_door": ("门到门", "door to door"),
+                 "road": ("公路", "by road"),
+                 "population_share": ("人口覆盖率", "share of residents")}
+#: Short (中文, English) measure words for marker labels.
+MEASURE_SHORT = {"rail_station": ("铁路", "rail"), "door_to_door": ("门到门", "door-door"),
+                 "road": ("公路", "road"), "population_share": ("人口", "residents")}
+#: (中文, English) meaning of the confidence letters of the data records.
+CONFIDENCE_NAMES = {"H": ("高", "high: official or several sources"),
+                    "M": ("中", "medium: one decent source"),
+                    "L": ("低", "low: weak source or reconstruction")}
 #: Line width by network, px.
 NETWORK_WEIGHT = {"rail": 4.0, "expressway": 3.5, "trunk": 2.5}
 PASS_COLOUR, FAIL_COLOUR = "#1a9850", "#d73027"
@@ -56,57 +109,63 @@ SIMPLIFY_M = {"band": 50.0, "boundary": 50.0, "line": 20.0}
 #: Coordinates are rounded to this many decimals of a degree (1e-5° ≈ 1 m).
 DECIMALS = 5
 
-CSS = """
-<style>
-.sn-title{position:fixed;top:10px;left:50%;transform:translateX(-50%);z-index:1000;
-  background:rgba(255,255,255,.93);padding:6px 14px;border-radius:6px;
-  box-shadow:0 1px 5px rgba(0,0,0,.35);font:600 15px/1.35 "WenQuanYi Micro Hei",
-  "Noto Sans CJK SC","Microsoft YaHei",sans-serif;text-align:center;max-width:70vw}
-.sn-title small{display:block;font-weight:400;font-size:12px;color:#444}
-.sn-legend{position:fixed;bottom:28px;right:10px;z-index:1000;background:rgba(255,255,255,.95);
-  padding:6px 10px;border-radius:6px;box-shadow:0 1px 5px rgba(0,0,0,.35);
-  font:12px/1.35 "WenQuanYi Micro Hei","Noto Sans CJK SC","Microsoft YaHei",sans-serif;
-  max-height:72vh;overflow:auto;max-width:360px}
-.sn-legend summary{font-weight:600;cursor:pointer}
-.sn-legend h5{margin:6px 0 2px;font-size:12px}
-.sn-legend .row{display:flex;align-items:center;gap:6px;white-space:nowrap}
-.sn-legend .sw{display:inline-block;width:22px;height:12px;border:1px solid #888}
-.sn-legend .dot{display:inline-block;width:12px;height:12px;border-radius:50%;
-  border:2px solid #fff;box-shadow:0 0 0 1px #555}
-.sn-legend table{border-collapse:collapse;font-size:11px}
-.sn-legend td,.sn-legend th{border-bottom:1px solid #ddd;padding:1px 4px;text-align:left}
-.sn-legend .src{margin-top:6px;color:#555;font-size:10px;white-space:normal}
-.sn-popup table{border-collapse:collapse;font-size:12px}
-.sn-popup th{text-align:left;padding:1px 8px 1px 0;color:#555;font-weight:400;white-space:nowrap}
-.sn-popup td{padding:1px 0}
-.leaflet-container .leaflet-tooltip.sn-label{background:transparent;border:none;
-  box-shadow:none;font-weight:600;color:#222;padding:0 2px;
-  text-shadow:0 0 3px #fff,0 0 3px #fff,0 0 2px #fff}
-.leaflet-container .leaflet-tooltip.sn-label:before{display:none}
-</style>
-"""
-
-
 #: Leaflet panes, bottom to top, with their z-index (overlayPane is 400, markerPane 600):
 #: a layer switched off and on again stays at its level.
 PANES = (("sn-boundaries", 350), ("sn-bands", 380), ("sn-future", 410), ("sn-lines", 420),
          ("sn-points", 450), ("sn-goals", 460))
 
 
-def line_style(network: str, status: str, future: bool = False, colour: str | None = None,
-                weight: float | None = None) -> dict:
+def line_state(rec, year: int) -> str:
+    """State of a line record in ``year`` (one of :data:`network.vocab.LINE_STATES`).
+
+    ``hypothetical`` for a line a scenario adds (``plan_group == "scenario"``), whatever the
+    year; ``open`` when its ``open_year`` is ``year`` or earlier; otherwise its status says
+    why it is not open yet. A line whose record says ``existing`` but that opens after
+    ``year`` was being built then: ``under_construction``.
+    """
+    get = rec.get if isinstance(rec, dict) else lambda k, d=None: getattr(rec, k, d)
+    if get("plan_group") == "scenario":
+        return "hypothetical"
+    opens = get("open_year")
+    if opens is not None and not (isinstance(opens, float) and np.isnan(opens)) and opens <= year:
+        return "open"
+    status = get("status")
+    return status if status in ("under_construction", "planned", "proposed") \
+        else "under_construction"
+
+
+def in_service(rec, year: int) -> bool:
+    """Whether a line record is in service in ``year`` (``open_year <= year``)."""
+    get = rec.get if isinstance(rec, dict) else lambda k, d=None: getattr(rec, k, d)
+    opens = get("open_year")
+    return opens is not None and not (isinstance(opens, float) and np.isnan(opens)) \
+        and opens <= year
+
+
+def line_style(network: str, state: str, serving: bool = True, colour: str | None = None,
+               weight: float | None = None) -> dict:
+    """Leaflet path style of a line of ``network`` in ``state`` (see :data:`STATE_STYLE`).
+
+    The page script computes the same style in the browser when the viewer switches the
+    year (from :func:`state_styles`); a test checks that both agree.
+    """
+    st = STATE_STYLE.get(state, STATE_STYLE["planned"])
+    fade = 1.0 if serving or state != "hypothetical" else NOT_IN_SERVICE_FADE
     style = {"color": colour or NETWORK_COLOURS.get(network, "#555"),
-             "weight": weight or NETWORK_WEIGHT.get(network, 2.5),
-             "opacity": round(STATUS_OPACITY.get(status, 0.8) * (0.45 if future else 1.0), 3),
-             "lineCap": "round", "lineJoin": "round",
-             "className": css_class("sn-line", f"sn-line-{network}", f"sn-status-{status}",
-                               "sn-future" if future else "")}
-    if future:
-        style["weight"] = round(style["weight"] * 0.6, 2)
-    dash = STATUS_DASH.get(status)
-    if dash:
-        style["dashArray"] = dash
+             "weight": round((weight or NETWORK_WEIGHT.get(network, 2.5)) * st["width"], 2),
+             "opacity": round(st["opacity"] * fade, 3),
+             "lineCap": "round" if st["dash"] is None else "butt", "lineJoin": "round",
+             "dashArray": st["dash"],
+             "className": css_class("sn-line", f"sn-line-{network}", f"sn-state-{state}",
+                                    "" if serving else "sn-notopen")}
     return style
+
+
+def state_styles() -> dict:
+    """What the page script needs to restyle lines: state → dash, opacity, width factor."""
+    return {"states": {k: dict(v) for k, v in STATE_STYLE.items()},
+            "fade": NOT_IN_SERVICE_FADE, "colours": dict(NETWORK_COLOURS),
+            "weights": dict(NETWORK_WEIGHT)}
 
 
 def band_colours(bands: gpd.GeoDataFrame) -> bcm.StepColormap:
@@ -120,10 +179,28 @@ def band_colours(bands: gpd.GeoDataFrame) -> bcm.StepColormap:
                             caption="travel time from origin, min")
 
 
-def legend_line(colour: str, dash: str | None, opacity: float, width: float = 3) -> str:
+def legend_line(colour: str, dash: str | None, opacity: float, width: float = 3,
+                cap: str | None = None, halo: dict | None = None, cls: str = "",
+                length: int = 38) -> str:
+    """An SVG line sample for a legend (the same dash, width, opacity and cap as the map)."""
     d = f' stroke-dasharray="{dash}"' if dash else ""
-    return (f'<svg width="34" height="10"><line x1="1" y1="5" x2="33" y2="5" stroke="{colour}"'
-            f' stroke-width="{width}" stroke-opacity="{opacity}"{d} stroke-linecap="round"/></svg>')
+    cap = cap or ("round" if not dash else "butt")
+    under = ""
+    if halo:
+        under = (f'<line x1="5" y1="6" x2="{length - 1}" y2="6" stroke="{halo["color"]}" '
+                 f'stroke-width="{width + halo["extra_px"]}" stroke-opacity="{halo["opacity"]}" '
+                 'stroke-linecap="round"/>')
+    c = f' class="{css_class(cls)}"' if cls else ""
+    return (f'<svg width="{length + 4}" height="12" aria-hidden="true">{under}<line{c} x1="2" '
+            f'y1="6" x2="{length + 2}" y2="6" stroke="{colour}" stroke-width="{width}" '
+            f'stroke-opacity="{opacity}"{d} stroke-linecap="{cap}"/></svg>')
+
+
+def state_sample(state: str, network: str = "rail") -> str:
+    """Legend sample of a line state, drawn with :func:`line_style` in a neutral colour."""
+    st = line_style(network, state)
+    return legend_line("#333333", st["dashArray"], st["opacity"], st["weight"], st["lineCap"],
+                       cls=f"sn-sample-{state}", length=30)
 
 
 OSM_ATTRIBUTION = "Station positions and streets partly © OpenStreetMap contributors, ODbL 1.0"
@@ -140,7 +217,10 @@ def short_source(text: str) -> str:
     return text
 
 
-__all__ = ["BAND_PALETTE", "CSS", "DECIMALS", "FAIL_COLOUR", "KIND_NAMES", "LAYER_NAMES",
-           "NETWORKS", "NETWORK_COLOURS", "NETWORK_NAMES", "NETWORK_WEIGHT", "OSM_ATTRIBUTION",
-           "PANES", "PASS_COLOUR", "SIMPLIFY_M", "STATUSES", "STATUS_DASH", "STATUS_NAMES",
-           "STATUS_OPACITY", "band_colours", "legend_line", "line_style", "short_source"]
+__all__ = ["BAND_PALETTE", "CHANGED_HALO", "CONFIDENCE_NAMES", "DECIMALS", "FAIL_COLOUR",
+           "KIND_NAMES", "LAYER_NAMES", "LINE_CLASS_NAMES", "LINE_STATES", "MEASURE_NAMES",
+           "MEASURE_SHORT", "NETWORKS", "NETWORK_COLOURS", "NETWORK_NAMES", "NETWORK_WEIGHT",
+           "NOT_IN_SERVICE_FADE", "OSM_ATTRIBUTION", "PANES", "PASS_COLOUR", "SIMPLIFY_M",
+           "STATE_NAMES", "STATE_SHORT", "STATE_STYLE", "STATUSES", "STATUS_DASH", "STATUS_NAMES",
+           "STATUS_OPACITY", "band_colours", "in_service", "legend_line", "line_state",
+           "line_style", "short_source", "state_sample", "state_styles"]
