@@ -9,9 +9,10 @@ this module answers each from the phase itself:
   stays met (through ``first_year_met`` of :mod:`network.analysis.goals`);
 * **how** — :func:`goal_terms` splits each goal's time into the terms of
   :data:`network.vocab.TERMS` (what the sum is made of);
-* **thanks to what** — :func:`deciding_lines` masks each line of the goal's fastest route in
-  turn (:meth:`~network.engine.routing.CompiledGraph.without_lines`, nothing rebuilt) and
-  names the line whose loss costs the most minutes, and whether the verdict then flips.
+* **thanks to what** — :func:`deciding_lines` takes each line of the goal's fastest route
+  away in turn (as the leave-one-out ranking does: a road masked, a rail line rebuilt
+  without it, since its trains set other trains' waits) and names the line whose loss
+  costs the most minutes, and whether the verdict then flips.
 """
 
 from __future__ import annotations
@@ -137,7 +138,7 @@ def goal_terms(phase, table: pd.DataFrame) -> pd.DataFrame:
         mode = MEASURE_MODE.get(r.measure)
         if mode is not None and np.isfinite(float(r.minutes)):
             od = od_times(phase, [(r.origin, r.destination)], mode=mode).iloc[0]
-            row["lines"] = list(od["lines"])
+            row["lines"] = [x for x in od["lines"].split(";") if x]
             if r.measure == "rail_station":
                 for t in TIMETABLE_TERMS:
                     row[f"{t}_min"] = float(od[f"{t}_min"])
@@ -154,8 +155,8 @@ def goal_terms(phase, table: pd.DataFrame) -> pd.DataFrame:
 def deciding_lines(phase, table: pd.DataFrame, goals: Sequence | None = None) -> pd.DataFrame:
     """For each time goal, the line of its fastest route whose loss costs the most minutes.
 
-    Each line on the route is masked out in turn and the goal is evaluated again on the
-    same compiled graph.
+    Each line on the route is taken away in turn (:func:`network.analysis.rank.leave_one_out`'s
+    rule) and the goal is evaluated again.
 
     Parameters
     ----------
@@ -173,13 +174,13 @@ def deciding_lines(phase, table: pd.DataFrame, goals: Sequence | None = None) ->
         when the destination is then unreachable), ``passed``, ``passed_without``.
     """
     from .goals import evaluate_goals, read_goals
+    from .rank import without_line
 
     if goals is None:
         scn = phase.scenario
         goals = read_goals(scn.run.goals if scn else None)
     by_id = {g.id: g for g in goals}
     terms = goal_terms(phase, table)
-    cg = phase.compiled
     rows = []
     for r, lines in zip(table.itertuples(), terms["lines"], strict=True):
         best: dict[str, Any] = {"goal_id": r.goal_id, "line_id": None,
@@ -189,7 +190,7 @@ def deciding_lines(phase, table: pd.DataFrame, goals: Sequence | None = None) ->
         for lid in dict.fromkeys(lines):
             if goal is None:
                 break
-            without = evaluate_goals(cg.without_lines([lid]), [goal]).iloc[0]
+            without = evaluate_goals(without_line(phase, lid), [goal]).iloc[0]
             m = float(without["minutes"])
             if best["line_id"] is None or m > best["minutes_without"]:
                 best.update(line_id=lid, minutes_without=m, passed_without=bool(without["passed"]))

@@ -141,7 +141,7 @@ def baseline(phase, spec: RankSpec) -> Baseline:
 def leave_one_out(phase, spec: RankSpec, line_id: str) -> dict:
     """The ranking row of ``line_id``: what the trips, reach and goals lose without it."""
     base = baseline(phase, spec)
-    masked = _without(phase, line_id)
+    masked = without_line(phase, line_id)
     minutes, _ = trip_minutes(masked, base.trips, base.cap_min)
     lost = minutes - base.minutes
     w = base.weights
@@ -164,7 +164,7 @@ def service_lines(compiled) -> frozenset[str]:
     return frozenset(str(compiled.line_ids[k]) for k in np.unique(codes))
 
 
-def _without(phase, line_id: str):
+def without_line(phase, line_id: str):
     """The phase's compiled graph without ``line_id``: masked, or rebuilt for a line that
     services run over (see the module docstring)."""
     from dataclasses import replace
@@ -268,4 +268,5 @@ def _verdicts(graph, goals) -> dict:
 
 
 __all__ = ["MEASURES", "RANK_COLUMNS", "Baseline", "RankSpec", "baseline", "default_trips",
-           "leave_one_out", "rank_lines", "ranking_table", "trip_minutes"]
+           "leave_one_out", "rank_lines", "ranking_table", "service_lines", "trip_minutes",
+           "without_line"]

@@ -22,7 +22,9 @@ import shapely
 
 from ._geometry import feature, feature_collection, round_geometry, simplify_gdf
 from ._html import RawHtml, css_class, esc, fmt_min, num, table
-from .maps import _fit, _geojson, _new_map, _title_html
+from ._page import add_html, bounds_of, new_map
+from .features import geojson_layer as _geojson
+from .panels import title_html
 
 #: Names of the indices, (中文, English, unit).
 INDEX_NAMES = {
@@ -162,7 +164,7 @@ def map_region(indices: pd.DataFrame, polygons: gpd.GeoDataFrame, *,
     sources = list(REGION_SOURCES)
     zh = f"区域可达性 · {label}" if label else "区域可达性"
     en = title or f"Regional accessibility{' · ' + label if label else ''}"
-    m = _new_map(f"{zh} · {en}", None, None, list(CORNER_SOURCES))
+    m = new_map(f"{zh} · {en}", None, None, list(CORNER_SOURCES))
 
     feats = []
     for rec in simple.itertuples():
@@ -210,9 +212,14 @@ def map_region(indices: pd.DataFrame, polygons: gpd.GeoDataFrame, *,
             gpd.points_from_xy([lon], [lat])[0]), props))
     _geojson(feature_collection(pts), "地级中心 Prefecture seats", "sn-points",
              marker=folium.CircleMarker()).add_to(m)
-    # top left, under the zoom buttons: the title (centred) then never runs under it
-    folium.LayerControl(collapsed=False, position="topleft").add_to(m)
-    _fit(m, gdf)
+    # bottom left, above the scale bar: the title panel holds the top left
+    folium.LayerControl(collapsed=False, position="bottomleft").add_to(m)
+    fit = bounds_of(gdf, east_room=0.0)
+    if fit is not None:  # no zoom animation: the page opens on its final view
+        box = folium.map.FitBounds(fit, padding_top_left=(10, 70),
+                                   padding_bottom_right=(360, 10))
+        box.options["animate"] = False
+        box.add_to(m)
 
     legend = [f"<h5>{esc(zh_name)}<br>{esc(en_name)}</h5>"]
     if column.startswith("gravity"):
@@ -224,9 +231,9 @@ def map_region(indices: pd.DataFrame, polygons: gpd.GeoDataFrame, *,
                       f'{colour}"></span>{esc(_fmt_people(lo))} – {esc(_fmt_people(hi))} '
                       f"{esc(unit)}</div>")
     n_nopop = int((~np.isfinite(gdf["population_2020"].to_numpy(float))).sum())
-    legend.append(f'<div class="row"><span class="sw" style="background:#eee;border:1.2px '
-                  f'dashed #222"></span>人口未知 population unknown ({n_nopop}): 不计入 left out '
-                  "of every sum</div>")
+    legend.append(f'<div class="row sn-wrap"><span class="sw" style="background:#eee;border:'
+                  f'1.2px dashed #222"></span>人口未知 population unknown ({n_nopop}): 不计入 '
+                  "left out of every sum</div>")
     if core:
         legend.append('<div class="row"><span class="sw" style="background:none;border:2px '
                       'dashed #1f5fbf"></span>遂宁模型范围 Suining model area</div>')
@@ -239,12 +246,14 @@ def map_region(indices: pd.DataFrame, polygons: gpd.GeoDataFrame, *,
     legend.append('<div class="src">' + "<br>".join(esc(s) for s in sources) + "</div>")
     root = m.get_root()
     root.header.add_child(RawHtml("<style>.sn-coarse{margin-top:6px;white-space:normal;"
-                                  "max-width:330px;color:#8a3b00}</style>"), name="sn_region_css")
+                                  "max-width:330px;color:#8a3b00}.sn-legend .sn-wrap{"
+                                  "white-space:normal}.leaflet-control-layers{font-size:11px;"
+                                  "line-height:1.4}</style>"), name="sn_region_css")
     sub = f"{esc(zh_name)} {esc(en_name)} · {num(len(gdf))} 区县 county-level units · 四川 + 重庆"
-    root.html.add_child(RawHtml(_title_html(zh, en, sub), "title"), name="sn_title")
-    root.html.add_child(RawHtml(
-        '<div class="sn-legend" id="sn-legend"><details open><summary>图例 Legend</summary>'
-        + "".join(legend) + "</details></div>", "legend"), name="sn_legend")
+    add_html(m, "side", '<div class="sn-panel sn-side" id="sn-side"><div class="sn-title" '
+             f'id="sn-title">{title_html(zh, en, sub)}</div></div>')
+    add_html(m, "legend", '<div class="sn-panel sn-legend" id="sn-legend"><details open>'
+             "<summary>图例 Legend</summary>" + "".join(legend) + "</details></div>")
     return m
 
 
