@@ -9,13 +9,26 @@ off the road joins the path without a spike); vertices are rounded to 5 decimals
 50 m of the previous one are dropped. A leg keeps its old (schematic) geometry when a stop lies more
 than ``MAX_SNAP_KM`` from the graph, when the path is implausibly long (> ``MAX_RATIO`` × the
 straight line), or when ``LEG_OVERRIDES`` rejects it after inspection (e.g. the path takes a
-parallel road). The script also writes ``data/geo/reference_road_km.csv``: shortest road paths on
-the same graph between Suining and each county seat and neighbouring city.
+parallel road) or routes it through a via point.
+
+Expressways (and rail) are traced first; the carriageway edges of their accepted legs (longer
+than ``SHORT_LINK_KM``; shorter edges at junction clusters stand for the local roads the graph
+merged into them) and the edges in ``EXPRESSWAY_CHORDS`` are then closed to trunk roads, which
+never run on an expressway. A trunk stop that is a *place* (a city centre, county seat or town: an
+area whose own streets the simplified graph lacks, e.g. the Suining centre lies 2 km from it) is
+joined by straight connectors to every open edge within ``AREA_RADIUS_KM`` (the nearest open edge
+if none is that near; at most ``MAX_AREA_CONN_KM``), weighted × ``AREA_DETOUR`` for the choice of
+path; its attachment point is drawn and the connector counts in the length at its straight length.
+
+The script also writes ``data/geo/reference_road_km.csv``: shortest road paths on the same graph
+between Suining and each county seat and neighbouring city, each place joined by the same
+connectors (counted × ``AREA_DETOUR``) at both ends, never to a closed expressway edge; the
+``model_note`` column of the file is kept.
 
 The graphs are scgraph-data 2.0.0 (PyPI; MIT code, data © OpenStreetMap contributors, ODbL 1.0;
 2024 snapshot, coordinates rounded to 0.001°, no names, classes or speeds). Edge weights are the
-graph's own kilometres (they keep the length of the simplified OSM way, so a traced length can
-exceed the length of the drawn polyline by a few per cent).
+graph's own kilometres; most edges are straight chords between junctions whose weight is the chord
+length (weighted mean 1.03 × the chord in the data region), so winding roads come out short.
 
 Re-run from the repository root with the tools venv (scgraph 2.15 + scgraph-data 2.0; loading the
 world graphs takes a few seconds and about 1 GB; nothing is downloaded)::
