@@ -9,13 +9,26 @@ off the road joins the path without a spike); vertices are rounded to 5 decimals
 50 m of the previous one are dropped. A leg keeps its old (schematic) geometry when a stop lies more
 than ``MAX_SNAP_KM`` from the graph, when the path is implausibly long (> ``MAX_RATIO`` × the
 straight line), or when ``LEG_OVERRIDES`` rejects it after inspection (e.g. the path takes a
-parallel road). The script also writes ``data/geo/reference_road_km.csv``: shortest road paths on
-the same graph between Suining and each county seat and neighbouring city.
+parallel road) or routes it through a via point.
+
+Expressways (and rail) are traced first; the carriageway edges of their accepted legs (longer
+than ``SHORT_LINK_KM``; shorter edges at junction clusters stand for the local roads the graph
+merged into them) and the edges in ``EXPRESSWAY_CHORDS`` are then closed to trunk roads, which
+never run on an expressway. A trunk stop that is a *place* (a city centre, county seat or town: an
+area whose own streets the simplified graph lacks, e.g. the Suining centre lies 2 km from it) is
+joined by straight connectors to every open edge within ``AREA_RADIUS_KM`` (the nearest open edge
+if none is that near; at most ``MAX_AREA_CONN_KM``), weighted × ``AREA_DETOUR`` for the choice of
+path; its attachment point is drawn and the connector counts in the length at its straight length.
+
+The script also writes ``data/geo/reference_road_km.csv``: shortest road paths on the same graph
+between Suining and each county seat and neighbouring city, each place joined by the same
+connectors (counted × ``AREA_DETOUR``) at both ends, never to a closed expressway edge; the
+``model_note`` column of the file is kept.
 
 The graphs are scgraph-data 2.0.0 (PyPI; MIT code, data © OpenStreetMap contributors, ODbL 1.0;
 2024 snapshot, coordinates rounded to 0.001°, no names, classes or speeds). Edge weights are the
-graph's own kilometres (they keep the length of the simplified OSM way, so a traced length can
-exceed the length of the drawn polyline by a few per cent).
+graph's own kilometres; most edges are straight chords between junctions whose weight is the chord
+length (weighted mean 1.03 × the chord in the data region), so winding roads come out short.
 
 Re-run from the repository root with the tools venv (scgraph 2.15 + scgraph-data 2.0; loading the
 world graphs takes a few seconds and about 1 GB; nothing is downloaded)::
@@ -57,6 +70,27 @@ MAX_RATIO = 1.6
 #: Vertices closer than this to the previous kept vertex are dropped (stops are always kept), km.
 MIN_VERTEX_KM = 0.05
 DECIMALS = 5
+#: Places (areas, not road points) are joined to the graph by connectors to every edge within
+#: this radius, km: the model's ``Settings.access_link_km`` (3 km), so that the place is not
+#: forced onto the one nearest edge when the simplified graph lacks its local streets.
+AREA_RADIUS_KM = 3.0
+#: Connector length = straight line × this: the model's ``Settings.detour_factor`` (1.3).
+AREA_DETOUR = 1.3
+#: A place may lie this far from the simplified graph (its own streets are not in it), km.
+MAX_AREA_CONN_KM = 5.0
+#: Expressway edges shorter than this stay open to trunk roads and place connectors, km.
+SHORT_LINK_KM = 3.0
+#: A stop snapped within this distance lies on the edge it snaps to, km.
+SNAP_ON_KM = 0.5
+#: Graph edges that are expressway carriageway although no traced leg runs on them (their
+#: stops lie too far off), keyed by graph node ids of scgraph-data 2.0.0, with the reason.
+EXPRESSWAY_CHORDS: dict[tuple[int, int], str] = {
+    (512347, 500255): "绵遂 (G93) 吉祥–三台: one straight 65 km chord in the graph, passing 2 km "
+                      "west of 射洪; the 射洪 stop lies 4 km off it, so e_miansui's legs there "
+                      "stay schematic, but a place must not join it between interchanges",
+}
+#: Node kinds that are places (areas), as in ``network.vocab.PLACE_KINDS``.
+PLACE_KINDS = ("centre", "county_seat", "town")
 
 #: Lines under construction whose course the 2024 graph already holds (checked: none of them).
 TRACE_UNDER_CONSTRUCTION: set[str] = set()
@@ -70,6 +104,10 @@ LEG_OVERRIDES: dict[tuple[str, int], dict] = {
     ("t_zhonghuan_e", 0): {"reject": _ZH},
     ("t_zhonghuan_e", 1): {"reject": _ZH},
     ("t_zhonghuan_e", 2): {"reject": _ZH},
+    # the ring's south arc (遂渝, now S53) leaves 复兴 by the junction 2.7 km west where 内遂
+    # joins it (huaxi100-2012: 内遂 ends at 复兴; the graph's smooth arc south of the city); the
+    # shortest path cuts through city streets further north (G318 and others)
+    ("e_ring_s", 0): {"via": [(105.608, 30.395, "graph junction where 内遂 joins the ring")]},
 }
 
 #: Reference pairs for reference_road_km.csv: (from, to).
@@ -114,10 +152,32 @@ class RoadGraph:
                         G.add_edge(i, j, km=float(w))
         self.kind = kind
         self.G = G
+        #: expressway carriageway edges closed to place connectors and trunk roads (see
+        #: :meth:`close_expressway`)
+        self.no_attach: set[frozenset] = set()
+        if kind == "road":
+            for (u, v), _why in EXPRESSWAY_CHORDS.items():
+                if G.has_edge(u, v):
+                    self.no_attach.add(frozenset((u, v)))
         self.edges = list(G.edges())
         self.lines = [LineString([self._xy(u), self._xy(v)]) for u, v in self.edges]
         self.tree = STRtree(self.lines)
         self._tmp = 0
+
+    def close_expressway(self, r: dict) -> None:
+        """Close the edges of an accepted expressway leg (a :func:`trace_leg` result): the
+        edges between its graph nodes and the edges its two stops lie inside (snapped within
+        ``SNAP_ON_KM``, not at a graph node), if longer than ``SHORT_LINK_KM`` — shorter edges at junction clusters
+        stand for the interchange's own links and the local roads the simplified graph merged
+        into them, and stay open."""
+        edges = list(itertools.pairwise(r["nodes"]))
+        ends = r.get("snap_edges", [])
+        # a stop that lies inside an edge (not at a graph node, where the snap edge is any of
+        # the node's edges) lies on it
+        edges += [e for e, d, t in ends[:1] + ends[-1:] if d <= SNAP_ON_KM and 0.02 < t < 0.98]
+        for u, v in edges:
+            if self.G.has_edge(u, v) and self.G.edges[u, v]["km"] > SHORT_LINK_KM:
+                self.no_attach.add(frozenset((u, v)))
 
     def _xy(self, n) -> tuple[float, float]:
         d = self.G.nodes[n]
@@ -139,7 +199,7 @@ class RoadGraph:
         name = f"tmp{self._tmp}"
         u, v = s["edge"]
         w = self.G.edges[u, v]["km"]
-        self.G.add_node(name, lon=s["lon"], lat=s["lat"])
+        self.G.add_node(name, lon=s["lon"], lat=s["lat"], edge=(u, v), t=s["t"])
         self.G.add_edge(u, name, km=w * s["t"])
         self.G.add_edge(name, v, km=w * (1 - s["t"]))
         return name
@@ -171,7 +231,117 @@ class RoadGraph:
         finally:
             self.G.remove_nodes_from([na, nb])
         return {"ok": ok, "nodes": inner, "coords": coords, "graph_km": km, "inner_km": inner_km,
-                "snap_a_km": sa["km"], "snap_b_km": sb["km"]}
+                "snap_a_km": sa["km"], "snap_b_km": sb["km"],
+                "snap_edges": [(sa["edge"], sa["km"], sa["t"]), (sb["edge"], sb["km"], sb["t"])]}
+
+    def _attach(self, name: str, lon: float, lat: float, radius_km: float, detour: float) -> list:
+        """Join a place to the graph: a straight connector to the nearest point of *every* edge
+        within ``radius_km`` (or, if there is none, of the nearest edge), each weighted
+        straight length × ``detour``. Edges in ``self.no_attach`` (the carriageways of traced
+        expressways: a car joins an expressway only at an interchange) are never joined.
+        Returns the temporary nodes added (``name`` first)."""
+        p = Point(_TO_UTM.transform(lon, lat))
+        ks = [int(k) for k in self.tree.query(p, predicate="dwithin", distance=radius_km * 1000.0)]
+        ks = [k for k in ks if frozenset(self.edges[k]) not in self.no_attach]
+        radius = radius_km
+        while not ks and radius < 100.0:  # no edge near: the nearest ones that may be joined
+            radius *= 2
+            ks = [int(k) for k in self.tree.query(p, predicate="dwithin", distance=radius * 1000.0)
+                  if frozenset(self.edges[int(k)]) not in self.no_attach]
+            if ks:
+                d = {k: p.distance(self.lines[k]) for k in ks}
+                ks = [min(d, key=d.get)]
+        self.G.add_node(name, lon=lon, lat=lat)
+        added = [name]
+        for k in sorted(ks):
+            line = self.lines[k]
+            t = line.project(p, normalized=True) if line.length > 0 else 0.0
+            q = line.interpolate(t, normalized=True)
+            lon_q, lat_q = _TO_UTM.transform(q.x, q.y, direction="INVERSE")
+            s = {"edge": self.edges[k], "t": t, "km": p.distance(q) / 1000.0, "lon": lon_q, "lat": lat_q}
+            tmp = self._insert(s)
+            added.append(tmp)
+            self.G.add_edge(name, tmp, km=s["km"] * detour, straight=s["km"], area=True)
+        return added
+
+    def _snap_end(self, name: str, lon: float, lat: float, avoid: bool = False) -> list:
+        """Join a point (an interchange, a junction) to its nearest edge as :meth:`route` does:
+        the snap piece is not weighted, and it is not drawn. With ``avoid`` the nearest edge
+        not in ``self.no_attach``."""
+        s = self.snap(lon, lat)
+        if avoid and frozenset(s["edge"]) in self.no_attach:
+            p = Point(_TO_UTM.transform(lon, lat))
+            radius = 1.0
+            ks: list = []
+            while not ks and radius < 200.0:
+                radius *= 2
+                ks = [int(k) for k in self.tree.query(p, predicate="dwithin", distance=radius * 1e3)
+                      if frozenset(self.edges[int(k)]) not in self.no_attach]
+            k = min(ks, key=lambda k: p.distance(self.lines[k]))
+            line = self.lines[k]
+            t = line.project(p, normalized=True) if line.length > 0 else 0.0
+            q = line.interpolate(t, normalized=True)
+            lon_q, lat_q = _TO_UTM.transform(q.x, q.y, direction="INVERSE")
+            s = {"edge": self.edges[k], "t": t, "km": p.distance(q) / 1000.0, "lon": lon_q,
+                 "lat": lat_q}
+        tmp = self._insert(s)
+        self.G.add_node(name, lon=lon, lat=lat)
+        self.G.add_edge(name, tmp, km=0.0, straight=s["km"], area=False)
+        return [name, tmp]
+
+    def route_ends(self, a: tuple[float, float], b: tuple[float, float], a_area: bool,
+                   b_area: bool, radius_km: float | None = None,
+                   detour: float | None = None, avoid_expressways: bool = False) -> dict:
+        """Shortest path between two ends, each a *place* (``*_area``: an area joined by
+        :meth:`_attach`, connectors at straight length × ``detour``) or a *point* (snapped
+        to its nearest edge as :meth:`route` does).
+
+        Returns ``coords`` (the points to draw between the two ends: a place's attachment
+        point on the road is kept, a point's snap point is not), ``km`` (the routing weight,
+        connectors at straight × detour), ``drawn_km`` (the length of the drawn leg: straight
+        pieces from and to the ends plus the graph kilometres between), and the straight
+        connector or snap distances ``conn_a_km`` and ``conn_b_km``. With
+        ``avoid_expressways`` the path does not run on the edges in ``self.no_attach``."""
+        radius_km = AREA_RADIUS_KM if radius_km is None else radius_km
+        detour = AREA_DETOUR if detour is None else detour
+        av = avoid_expressways
+        ta = (self._attach("A*", *a, radius_km, detour) if a_area else self._snap_end("A*", *a, av))
+        tb = (self._attach("B*", *b, radius_km, detour) if b_area else self._snap_end("B*", *b, av))
+        for x, y in itertools.product(ta[1:], tb[1:]):  # both on one edge: the direct piece
+            ex, ey = self.G.nodes[x], self.G.nodes[y]
+            if set(ex["edge"]) == set(ey["edge"]):
+                tx = ex["t"]  # fractions from the first node of x's edge
+                ty = ey["t"] if ey["edge"][0] == ex["edge"][0] else 1 - ey["t"]
+                self.G.add_edge(x, y, km=self.G.edges[ex["edge"]]["km"] * abs(tx - ty))
+        try:
+            blocked = self.no_attach if avoid_expressways else set()
+            path = nx.shortest_path(
+                self.G, "A*", "B*",
+                weight=lambda u, v, d: None if frozenset((u, v)) in blocked else d["km"])
+            km = nx.path_weight(self.G, path, weight="km")
+            ca, cb = self.G.edges[path[0], path[1]], self.G.edges[path[-2], path[-1]]
+            first = 1 if a_area else 2   # a place keeps its attachment point; a point does not
+            last = len(path) - (1 if b_area else 2)
+            mid = path[first:last]
+            coords = [(self.G.nodes[n]["lon"], self.G.nodes[n]["lat"]) for n in mid]
+            if mid:
+                drawn = (haversine_km(*a, *coords[0]) + nx.path_weight(self.G, mid, weight="km")
+                         + haversine_km(*coords[-1], *b))
+            else:
+                drawn = haversine_km(*a, *b)
+            out = {"ok": True, "nodes": [n for n in mid if not str(n).startswith("tmp")],
+                   "coords": coords, "km": km, "drawn_km": drawn,
+                   "conn_a_km": ca["straight"], "conn_b_km": cb["straight"]}
+        except nx.NetworkXNoPath:
+            out = {"ok": False, "nodes": [], "coords": [], "km": math.inf, "drawn_km": math.inf,
+                   "conn_a_km": math.nan, "conn_b_km": math.nan}
+        finally:
+            self.G.remove_nodes_from(ta + tb)
+        return out
+
+    def route_area(self, a: tuple[float, float], b: tuple[float, float]) -> dict:
+        """Shortest path between two places (both ends joined by :meth:`_attach`)."""
+        return self.route_ends(a, b, True, True)
 
 
 # ------------------------------------------------------------------------------------ data
@@ -224,24 +394,52 @@ def poly_km(coords) -> float:
     return sum(haversine_km(*p, *q) for p, q in itertools.pairwise(coords))
 
 
-def trace_leg(g: RoadGraph, line_id: str, i: int, a_id: str, b_id: str, nodes: dict) -> dict:
+def is_place(nodes: dict, nid: str) -> bool:
+    return nodes[nid]["kind"] in PLACE_KINDS
+
+
+def trace_leg(g: RoadGraph, line_id: str, i: int, a_id: str, b_id: str, nodes: dict,
+              network: str = "") -> dict:
     """Trace one leg. The drawn leg is: stop A, the graph nodes of the path, stop B (the snap
     points themselves are left out, so a stop off the road joins the path without a spike); its
     length is the graph length between the first and last graph node plus the straight pieces
-    from and to the stops."""
+    from and to the stops.
+
+    Trunk roads (``network == "trunk"``) differ in two ways: they never run on the carriageway
+    of a traced expressway (``g.no_attach``), and a stop that is a *place* (a city centre,
+    county seat or town: an area whose own streets the simplified graph lacks) is joined to
+    every edge within ``AREA_RADIUS_KM`` (:meth:`RoadGraph._attach`); its attachment point on
+    the road is drawn, and the straight connector counts in the length."""
     a, b = node_xy(nodes, a_id), node_xy(nodes, b_id)
     ov = LEG_OVERRIDES.get((line_id, i), {})
     straight = haversine_km(*a, *b)
     res = {"line": line_id, "i": i, "a": a_id, "b": b_id, "straight_km": straight}
     points = [a, *[(x, y) for x, y, _ in ov.get("via", [])], b]
+    trunk = network == "trunk"
     inner: list = []
-    inner_km, snaps, ok = 0.0, [], True
-    for p, q in itertools.pairwise(points):
-        r = g.route(p, q)
+    inner_km, snaps, ok, path_nodes, snap_edges = 0.0, [], True, [], []
+    limits: list = []
+    n_pieces = len(points) - 1
+    for k, (p, q) in enumerate(itertools.pairwise(points)):
+        a_area = trunk and k == 0 and is_place(nodes, a_id)
+        b_area = trunk and k == n_pieces - 1 and is_place(nodes, b_id)
+        if trunk:
+            r = g.route_ends(p, q, a_area, b_area, avoid_expressways=True)
+            if r["ok"]:
+                r["snap_a_km"], r["snap_b_km"] = r["conn_a_km"], r["conn_b_km"]
+                # the graph length between the first and last drawn point
+                r["inner_km"] = (r["drawn_km"] - haversine_km(*p, *r["coords"][0])
+                                 - haversine_km(*r["coords"][-1], *q)) if r["coords"] else 0.0
+        else:
+            r = g.route(p, q)
         if not r["ok"]:
             ok = False
             break
         snaps += [r["snap_a_km"], r["snap_b_km"]]
+        limits += [MAX_AREA_CONN_KM if a_area else MAX_SNAP_KM,
+                   MAX_AREA_CONN_KM if b_area else MAX_SNAP_KM]
+        path_nodes += list(r["nodes"])
+        snap_edges += r.get("snap_edges", [])
         if inner and r["coords"]:  # join the pieces either side of a via point
             inner_km += haversine_km(*inner[-1], *r["coords"][0])
         inner += r["coords"]
@@ -255,14 +453,17 @@ def trace_leg(g: RoadGraph, line_id: str, i: int, a_id: str, b_id: str, nodes: d
     res["max_snap_km"] = max(snaps) if snaps else math.nan
     res["km"] = km
     res["ratio"] = km / straight if straight > 0 else math.inf
+    res["nodes"] = path_nodes
+    res["snap_edges"] = snap_edges
     max_ratio = ov.get("max_ratio", (MAX_RATIO, ""))[0]
+    too_far = [d for d, lim in zip(snaps, limits, strict=True) if d > lim]
     reason = ""
     if "reject" in ov:
         reason = ov["reject"]
     elif not ok:
         reason = "no path on the graph"
-    elif res["max_snap_km"] > MAX_SNAP_KM:
-        reason = f"stop {res['max_snap_km']:.1f} km from the OSM graph"
+    elif too_far:
+        reason = f"stop {max(too_far):.1f} km from the OSM graph"
     elif res["ratio"] > max_ratio and straight > 2.0:
         reason = f"graph path {res['ratio']:.2f}× the straight line"
     res["accepted"] = not reason
@@ -300,15 +501,26 @@ def trace_lines(write: bool, only: set[str] | None = None) -> list[dict]:
     features = read_features()
     graphs: dict[str, RoadGraph] = {}
     table = []
-    for feat in features:
+    # expressways (and rail) first: the carriageways they trace are then closed to the trunk
+    # roads traced after them (a trunk road never runs on an expressway, and a place is never
+    # joined to one between interchanges)
+    order = sorted(range(len(features)),
+                   key=lambda k: features[k]["properties"]["network"] == "trunk")
+    for k in order:
+        feat = features[k]
         p = feat["properties"]
         base_note = (p.get("note") or "").split(NOTE_MARK)[0]
-        if only and p["id"] not in only:
+        if only and p["id"] not in only and p["network"] != "expressway":
             continue
         if not traceable(p):
             p.update(geometry_source="schematic", length_km_traced=None,
                      length_source="official" if p.get("length_km_official") else "schematic")
             p["note"] = base_note
+            # a stop node moved since the file was written drags its vertex along
+            coords = feat["geometry"]["coordinates"]
+            for s_id, v in zip(p["stops"], stop_vertices(coords, [node_xy(nodes, s) for s in p["stops"]]),
+                               strict=True):
+                coords[v] = [round(c, DECIMALS) for c in node_xy(nodes, s_id)]
             continue
         kind = "rail" if p["network"] == "rail" else "road"
         if kind not in graphs:
@@ -321,7 +533,11 @@ def trace_lines(write: bool, only: set[str] | None = None) -> list[dict]:
         coords: list = []
         traced_legs, schematic_legs, km = [], [], 0.0
         for i, (a, b) in enumerate(itertools.pairwise(stops)):
-            r = trace_leg(g, p["id"], i, a, b, nodes)
+            r = trace_leg(g, p["id"], i, a, b, nodes, p["network"])
+            if r["accepted"] and p["network"] == "expressway":
+                g.close_expressway(r)
+            if only and p["id"] not in only:
+                continue
             table.append(r)
             if r["accepted"]:
                 leg = r["coords"]
@@ -362,28 +578,63 @@ def trace_lines(write: bool, only: set[str] | None = None) -> list[dict]:
     return table
 
 
+def mark_expressways(g: RoadGraph, nodes: dict, features: list[dict]) -> None:
+    """Close the carriageways of the traced existing expressways to place connectors
+    (``g.no_attach``), as :func:`trace_lines` does."""
+    for feat in features:
+        p = feat["properties"]
+        if p["network"] != "expressway" or not traceable(p):
+            continue
+        for i, (a, b) in enumerate(itertools.pairwise(p["stops"])):
+            r = trace_leg(g, p["id"], i, a, b, nodes, "expressway")
+            if r["accepted"]:
+                g.close_expressway(r)
+
+
+REFERENCE_METHOD = (
+    "shortest path by length on the scgraph-data 2.0 world highway graph; each place joined to "
+    f"every road edge within {AREA_RADIUS_KM:g} km (the nearest one if none is that near) by a "
+    "straight connector counted at "
+    f"{AREA_DETOUR:g}× its length (the model's access_link_km and detour_factor; the same rule "
+    "at both ends), never to an expressway carriageway between interchanges")
+
+
 def write_reference() -> list[dict]:
     nodes = read_nodes()
     g = RoadGraph("road")
+    mark_expressways(g, nodes, read_features())
+    path = DATA / "reference_road_km.csv"
+    old_notes: dict = {}
+    if path.exists():
+        with open(path, encoding="utf-8", newline="") as f:
+            old_notes = {(r["from"], r["to"]): r.get("model_note", "") or ""
+                         for r in csv.DictReader(f)}
     rows = []
     for a, b in REFERENCE_PAIRS:
-        r = g.route(node_xy(nodes, a), node_xy(nodes, b))
-        km = r["graph_km"] + r["snap_a_km"] + r["snap_b_km"]
-        straight = haversine_km(*node_xy(nodes, a), *node_xy(nodes, b))
+        pa, pb = node_xy(nodes, a), node_xy(nodes, b)
+        r = g.route_area(pa, pb)
+        old = g.route(pa, pb)  # the single-snap rule of the first pass, for comparison
+        old_km = old["graph_km"] + old["snap_a_km"] + old["snap_b_km"]
+        km = r["km"]
+        straight = haversine_km(*pa, *pb)
         rows.append({
             "from": a, "to": b, "km": round(km, 1),
-            "method": "shortest path by length on the scgraph-data 2.0 world highway graph, "
-                      "snapped at the place nodes' coordinates",
+            "method": REFERENCE_METHOD,
             "source": SOURCE_KEY,
             "confidence": "M",
-            "note": (f"snap {r['snap_a_km']:.2f} km ({a}) and {r['snap_b_km']:.2f} km ({b}), counted in km; "
-                     f"straight line {straight:.1f} km (ratio {km / straight:.2f}); shortest, not "
-                     "fastest, path on a simplified graph that may lack minor roads; traced "
-                     "alignments come from the same OSM 2024 snapshot, so a check against this "
-                     "tests topology and routing, not the tracing"),
+            "note": (f"connectors {r['conn_a_km']:.2f} km ({a}) and {r['conn_b_km']:.2f} km ({b}) "
+                     f"straight, counted ×{AREA_DETOUR:g}; straight line {straight:.1f} km "
+                     f"(ratio {km / straight:.2f}); the first pass (each place snapped to its one "
+                     f"nearest edge, snap counted ×1) gave {old_km:.1f} km; shortest, not fastest, "
+                     "path on a simplified graph whose edges are mostly straight chords between "
+                     "junctions (so winding roads come out short) and that lacks minor and most "
+                     "urban roads; traced alignments come from the same OSM 2024 snapshot, so a "
+                     "check against this tests topology and routing, not the tracing"),
+            "model_note": old_notes.get((a, b), ""),
         })
-    with open(DATA / "reference_road_km.csv", "w", encoding="utf-8", newline="") as f:
-        w = csv.DictWriter(f, ["from", "to", "km", "method", "source", "confidence", "note"])
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        w = csv.DictWriter(f, ["from", "to", "km", "method", "source", "confidence", "note",
+                               "model_note"], lineterminator="\n")
         w.writeheader()
         w.writerows(rows)
     return rows
