@@ -168,8 +168,8 @@ class RoadGraph:
         """Close the edges of an accepted expressway leg (a :func:`trace_leg` result): the
         edges between its graph nodes and the edges its two stops lie inside (snapped within
         ``SNAP_ON_KM``, not at a graph node), if longer than ``SHORT_LINK_KM`` — shorter
-        edges at junction clusters stand for the interchange's own links and the local roads the simplified graph merged
-        into them, and stay open."""
+        edges at junction clusters stand for the interchange's own links and the local
+        roads the simplified graph merged into them, and stay open."""
         edges = list(itertools.pairwise(r["nodes"]))
         ends = r.get("snap_edges", [])
         # a stop that lies inside an edge (not at a graph node, where the snap edge is any of
