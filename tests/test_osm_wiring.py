@@ -16,7 +16,6 @@ from shapely.geometry import shape
 
 from network import Phase, graph_as_of, map_phase, od_times, read_scenario, save_map
 from network.model.osm import ATTRIBUTION
-from network.render.styles import LAYER_NAMES
 
 from .test_osm import write_osm
 
@@ -65,17 +64,21 @@ def test_cli_osm_flag(extract, tmp_path):
 
 def legend_sources(html: str) -> list[str]:
     """The source lines of a saved map's legend, as the reader sees them."""
-    block = re.search(r'<div class="src">(.*?)</div>', html, re.S)
+    block = re.search(r'<details class="src"><summary>[^<]*</summary>(.*?)</details>', html, re.S)
     assert block, "the map has no sources in its legend"
     return [unescape(s) for s in block.group(1).split("<br>")]
 
 
 def _band_reach_km2(m, limit: float) -> float:
-    """Area (km², metric CRS) of the isochrone features drawn on map ``m`` up to ``limit``."""
-    layers = [c for c in m._children.values() if getattr(c, "layer_name", None) == LAYER_NAMES["bands"]]
-    assert len(layers) == 1
-    geoms = [shape(f["geometry"]) for f in layers[0].data["features"]
-             if f["properties"]["band_min"] <= limit]
+    """Area (km², metric CRS) of the isochrone features of map ``m``'s opening view (year
+    and origin) up to ``limit``, read from the page data the map draws them from."""
+    import json
+
+    text = m.get_root().render()
+    data = json.loads(re.search(r'<script type="application/json" id="sn-data">(.*?)</script>',
+                                text, re.S).group(1))
+    fc = data["bands"][f"{data['year']}|{data['origin']}"]
+    geoms = [shape(f["geometry"]) for f in fc["features"] if f["properties"]["band_min"] <= limit]
     import geopandas as gpd
 
     return float(gpd.GeoSeries([shapely.union_all(geoms)], crs=4326).to_crs(32648).area.iloc[0]) / 1e6

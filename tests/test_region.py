@@ -263,7 +263,7 @@ def test_no_road_is_held_twice(region):
     assert (rg.joins.loc[rg.joins["join"] == "seat", "node"].nunique()) == 221
 
 
-PAIRS = [(CHENGDU, CHONGQING, False), (CHENGDU, NANCHONG, True), (CHONGQING, NANCHONG, False)]
+PAIRS = [(CHENGDU, CHONGQING), (CHENGDU, NANCHONG), (CHONGQING, NANCHONG)]
 
 
 @pytest.fixture(scope="module")
@@ -283,7 +283,7 @@ def osm_km(region):
         return nodes.index[int(np.argmin(d))], min(d)
 
     out = {}
-    for a, b, _ in PAIRS:
+    for a, b in PAIRS:
         (na, da), (nb, db) = snap(a), snap(b)
         out[a, b] = (nx.dijkstra_path_length(G, na, nb) + da + db, da + db)
     return out
@@ -304,17 +304,11 @@ def test_backbone_alone_reproduces_the_osm_graph(osm_km):
         assert got["minutes"] == pytest.approx(minutes, abs=1e-6)
 
 
-@pytest.mark.parametrize("a,b,known_gap", PAIRS, ids=["成都–重庆", "成都–南充", "重庆–南充"])
-def test_road_km_of_the_big_pairs_within_15_percent_of_the_osm_graph(matrices, osm_km, a, b,
-                                                                     known_gap, request):
+@pytest.mark.parametrize("a,b", PAIRS, ids=["成都–重庆", "成都–南充", "重庆–南充"])
+def test_road_km_of_the_big_pairs_within_15_percent_of_the_osm_graph(matrices, osm_km, a, b):
     """The joined model by road (the Suining model inside its area, the backbone outside):
-    km within ±15 % of the shortest path on the OSM-derived graph, at a plausible speed."""
-    if known_gap:
-        request.applymarker(pytest.mark.xfail(strict=True, reason=(
-            "the Suining model's 成南 G42 runs 淮口–大英–回马–罗家湾, round the ring to the "
-            "成南/绵遂 junction, then to 嘉陵: 170 km where the straight line is 138 km (the OSM "
-            "graph's corridor detours 8 %), so 成都–南充 by road comes out about 18 % longer "
-            "than on the OSM graph: a gap in the road alignments, not in the join")))
+    km within ±15 % of the shortest path on the OSM-derived graph, at a plausible speed.
+    (成都–南充 failed until the 成南 G42 alignment was corrected to run by 桂花.)"""
     ours = matrices["road"].between(a, b)
     speed = ours["km"] / ours["minutes"] * 60
     assert 60 <= speed <= 100, f"{speed:.0f} km/h door to door"

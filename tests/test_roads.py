@@ -74,3 +74,45 @@ def test_validate_rejects_an_upgrade_on_an_unknown_field(tmp_path, capsys, field
     assert main(["validate", str(root)]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: upgrades.csv: record 'u1'") and fragment in err
+
+
+def test_shortest_km_by_hand(tiny_dir):
+    from network.engine.routing import shortest_km
+
+    from .test_engine_tiny import geod_km
+
+    p = Phase.of(2020, plan=load_plan(tiny_dir), settings=S)
+    # a→m: the trunk road itself; a→b: access to ic_a, the expressway, egress from ic_b
+    # (straight × detour factor 1.0), not the faster-or-slower question of od_times
+    am = geod_km(105.0, 30.5, 105.25, 30.5)
+    ab = (2 * geod_km(105.0, 30.5, 105.0, 30.49) + geod_km(105.0, 30.49, 105.25, 30.49)
+          + geod_km(105.25, 30.49, 105.5, 30.49))
+    got = shortest_km(p, [("a", "m"), ("a", "b"), ("a", "far")])
+    assert got[0] == pytest.approx(am, rel=1e-3) and got[1] == pytest.approx(ab, rel=1e-3)
+    assert got[2] == float("inf")
+
+
+def test_county_seat_road_distances_match_the_osm_graph():
+    """Issue 15: 遂宁 → the five county seats within ±10 % of the OSM-derived shortest path;
+    every pair outside it names its cause."""
+    from network.analysis.calibrate import road_check
+
+    r = road_check(2025).set_index("to")
+    seats = ["shehong", "pengxi", "daying", "anju", "tongnan"]
+    assert r.loc[seats, "within_10_pct"].all(), r.loc[seats, ["model_km", "reference_km"]]
+    assert (r.loc[~r["within_10_pct"], "note"].str.len() > 20).all()
+    assert r["within_10_pct"].sum() >= 19
+
+
+def test_suining_reaches_a_ring_interchange_within_12_minutes():
+    """Issue 15. The figure rests on G246's class-default limit through the city (80 km/h,
+    L): the closing note of the issue says so."""
+    from network.vocab import TERMS
+
+    p = Phase.of(2025)
+    ring = [n for n in p.plan.nodes.index if n.startswith("ic_ring")]
+    od = od_times(p, [("suining", i) for i in ring], mode="road").sort_values("minutes")
+    best = od.iloc[0]
+    assert best["minutes"] <= 12
+    assert sum(best[f"{t}_min"] for t in TERMS) == pytest.approx(best["minutes"])
+    assert best["access_min"] > 0 and best["in_vehicle_min"] > 0

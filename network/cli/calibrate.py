@@ -44,8 +44,13 @@ def cmd_calibrate(args) -> int:
           f"{stats['median_abs_error_pct_distances']:.1f} %; {stats['within_10_pct']} within "
           "±10 %")
     within = int(roads["within_10_pct"].sum())
-    print(f"\nroad km from 遂宁 vs the OSM-derived graph: {within} of {len(roads)} within ±10 %")
-    print(roads[["to", "reference_km", "model_km", "error_pct"]].round(1).to_string(index=False))
+    print(f"\nroad km from 遂宁, shortest path in the model vs on the OSM-derived graph: "
+          f"{within} of {len(roads)} within ±10 % (fastest_route_km: the route the model "
+          "drives, what od reports)")
+    print(roads[["to", "reference_km", "model_km", "error_pct", "fastest_route_km"]]
+          .round(1).to_string(index=False))
+    for r in roads[~roads["within_10_pct"]].itertuples():
+        print(f"  {r.to}: {r.note or 'no cause recorded'}")
     if out is not None:
         with output_dir(out) as tmp:
             write_csv(table, tmp / "calibration.csv")

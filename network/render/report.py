@@ -364,9 +364,11 @@ def calibration_report(table: pd.DataFrame, stats: dict, roads: pd.DataFrame) ->
              "from sources and were not fitted to these rows; rows that disagree keep their "
              "explanation.", "", md_table(table[cols].round(1)), "",
              "## Road distances from 遂宁 against an OSM-derived graph", "",
-             "The reference is the shortest path on the scgraph-data highway graph (OSM, 2024): "
-             "it holds only major roads, so where the model has a county fast link the "
-             "reference is longer than the road people drive.", "",
+             "The reference is the shortest path on the scgraph-data highway graph (OSM, "
+             "2024); `model_km` is the model's shortest road path (like for like: the "
+             "alignments and the topology), `fastest_route_km` the route the model drives "
+             "(what `od` reports; longer where an expressway is faster than the direct "
+             "road). `note` gives the cause of each pair outside ±10 %.", "",
              md_table(roads.round(1)), "", "---", FOOTER, ""]
     return "\n".join(parts)
 
