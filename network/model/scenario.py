@@ -193,6 +193,71 @@ class Services(_Strict):
     add: list[ServiceAddition] = []
 
 
+class HubModification(_Strict):
+    """Change to a hub of ``hubs.csv``: its opening year or status, or leave it out."""
+
+    id: str
+    open_year: Year | None = None
+    status: Literal["existing", "under_construction", "planned", "proposed"] | None = None
+    remove: bool = False
+
+
+class Hubs(_Strict):
+    modify: list[HubModification] = []
+
+
+#: Minutes between departures of a bus route (one bus a day at most).
+Headway = Annotated[float, Field(gt=0, le=1440)]
+#: Bus running speed as a share of the car speed on the same roads.
+SpeedShare = Annotated[float, Field(gt=0, le=1)]
+DwellMin = Annotated[float, Field(ge=0, le=30)]
+StopId = Annotated[str, Field(min_length=1)]
+
+
+class BusModification(_Strict):
+    """Change to a bus route of ``bus_routes.csv``: a headway, its stops (``stops`` replaces
+    them, ``extend`` adds stops at the end), speed share, dwell, roads, years, or remove it."""
+
+    id: str
+    headway_peak_min: Headway | None = None
+    headway_offpeak_min: Headway | None = None
+    stops: list[StopId] | None = Field(None, min_length=2)
+    extend: list[StopId] = []
+    speed_share: SpeedShare | None = None
+    dwell_min: DwellMin | None = None
+    boards: Literal["along", "stops"] | None = None
+    roads: list[StopId] | None = None
+    first_year: Year | None = None
+    last_year: Year | None = None
+    remove: bool = False
+
+
+class BusAddition(_Strict):
+    """A bus route the scenario adds (both directions), from ``first_year`` (default: the
+    scenario's year)."""
+
+    id: str = Field(pattern=r"^[A-Za-z0-9_\-]+$", max_length=80)
+    name_zh: Text
+    name_en: Text
+    kind: Literal["urban_rural", "feeder", "intercity", "customised"]
+    stops: list[StopId] = Field(min_length=2)
+    headway_peak_min: Headway
+    headway_offpeak_min: Headway | None = None
+    speed_share: SpeedShare
+    dwell_min: DwellMin = 0.5
+    boards: Literal["along", "stops"] | None = None
+    roads: list[StopId] = []
+    first_year: Year | None = None
+    last_year: Year | None = None
+    source: Text = "scenario file"
+    confidence: Literal["H", "M", "L"] = "L"
+
+
+class Buses(_Strict):
+    modify: list[BusModification] = []
+    add: list[BusAddition] = []
+
+
 class Upgrade(_Strict):
     """A dated change to a line, like a row of ``upgrades.csv``."""
 
@@ -212,6 +277,7 @@ class RunOptions(_Strict):
     compare_year: Year | None = None
     outputs: list[Literal[OUTPUTS]] = Field(list(OUTPUTS), min_length=1)  # type: ignore[valid-type]
     tiles: str | None = None
+    report_transit: bool = False
 
     @field_validator("bands_min")
     @classmethod
@@ -260,12 +326,18 @@ class Scenario(_Strict):
         ``modify`` and ``add`` lists.
     services : Services
         ``modify`` and ``add`` lists of rail services.
+    hubs : Hubs
+        ``modify`` list of hub changes (opening year, status).
+    buses : Buses
+        ``modify`` and ``add`` lists of bus routes.
     upgrades : list of Upgrade
         Dated changes to lines (speed limits, operating speeds).
     settings : dict
         Overrides of :class:`network.Settings` fields.
     run : RunOptions
-        Origins, band limits (min), grid cell (m), goals file and outputs.
+        Origins, band limits (min), grid cell (m), goals file and outputs;
+        ``report_transit`` adds the hub catchment and car-versus-transit tables to the
+        report.
     osm : str or None
         Local streets: an OSM extract, relative to the scenario file.
     path : str or None
@@ -277,6 +349,8 @@ class Scenario(_Strict):
     description: Text = ""
     lines: Lines = Lines()
     services: Services = Services()
+    hubs: Hubs = Hubs()
+    buses: Buses = Buses()
     upgrades: list[Upgrade] = []
     settings: dict[str, object] = {}
     run: RunOptions = RunOptions()
@@ -478,7 +552,8 @@ def resolve_scenario(scenario) -> Scenario | None:
     return read_scenario(scenario)
 
 
-__all__ = ["BAND_MAX_MIN", "CELL_M_RANGE", "OUTPUTS", "SCENARIO_DIR", "LineAddition",
+__all__ = ["BAND_MAX_MIN", "CELL_M_RANGE", "OUTPUTS", "SCENARIO_DIR", "BusAddition",
+           "BusModification", "Buses", "HubModification", "Hubs", "LineAddition",
            "LineModification", "RunOptions", "Scenario", "ServiceAddition",
            "ServiceModification", "Upgrade", "band_problem", "cell_problem",
            "parse_scenario", "read_scenario", "resolve_scenario", "resolve_scenario_path",
