@@ -98,11 +98,23 @@ def write_run(phase, out: Path, tiles: str | None = None, quiet: bool = False,
 
             lines = line_differences(base, phase)
             flips = goal_flips(base_goals, goals) if goals is not None else pd.DataFrame()
-            write_text(run_report(phase, goals, bands, base, base_bands, lines, flips),
+            extra = (transit_sections(phase),) if opts.report_transit else ()
+            write_text(run_report(phase, goals, bands, base, base_bands, lines, flips, extra),
                        out / "report.md")
             written.append("report.md")
         tick()
     return written
+
+
+def transit_sections(phase) -> str:
+    """The report sections on hubs, car versus transit by county, buses and freight."""
+    from .analysis.equity import bus_routes_in, equity_table, transit_equity
+    from .analysis.hubs import catchment_table, freight_links, hub_catchments, waterway_status
+    from .render.report_transit import transit_run_sections
+
+    return transit_run_sections(phase.label, catchment_table(hub_catchments(phase)),
+                                equity_table(transit_equity(phase)), bus_routes_in(phase),
+                                freight_links(phase), waterway_status(phase))
 
 
 def write_comparison(a, b, out: Path, *, year: int | None = None, own_years: bool = False,
@@ -125,7 +137,10 @@ def write_comparison(a, b, out: Path, *, year: int | None = None, own_years: boo
         tick()
         save_map(map_comparison(cmp), out / "compare.html")
         tick()
-    text = comparison_report(cmp, line_differences(cmp.a, cmp.b))
+    from .render.report_transit import transit_compare_section
+
+    extra = (transit_compare_section(cmp.transit),) if cmp.transit is not None else ()
+    text = comparison_report(cmp, line_differences(cmp.a, cmp.b), extra)
     write_text(text, out / "compare.md")
     return ["compare.html", "compare.md"], text
 
@@ -162,4 +177,5 @@ def _first_line(text: str) -> str:
     return (text.strip().splitlines() or [""])[0]
 
 
-__all__ = ["base_year", "origin_bands", "write_comparison", "write_maps", "write_run"]
+__all__ = ["base_year", "origin_bands", "transit_sections", "write_comparison", "write_maps",
+           "write_run"]

@@ -58,7 +58,8 @@ FOOTER = ("Population: 2020 census (data/geo/population.csv) in every year; boun
 
 
 def run_report(phase, goals: pd.DataFrame | None, bands: dict, base_phase,
-               base_bands, lines: pd.DataFrame, flips: pd.DataFrame) -> str:
+               base_bands, lines: pd.DataFrame, flips: pd.DataFrame,
+               sections: tuple[str, ...] = ()) -> str:
     """The one-page Markdown report of a run.
 
     Parameters
@@ -77,6 +78,9 @@ def run_report(phase, goals: pd.DataFrame | None, bands: dict, base_phase,
         :func:`network.analysis.compare.line_differences` of base → phase.
     flips : DataFrame
         :func:`network.analysis.compare.goal_flips` of base → phase.
+    sections : tuple of str
+        More Markdown sections, already escaped (e.g.
+        :func:`network.render.report_transit.transit_run_sections`).
     """
     scn = phase.scenario
     parts = [f"# {md_text(phase.name)} — {phase.year}", ""]
@@ -108,12 +112,13 @@ def run_report(phase, goals: pd.DataFrame | None, bands: dict, base_phase,
               "Goals that flip:", "",
               md_table(flips[["goal_id", "label", "minutes_a", "minutes_b", "passed_a",
                               "passed_b"]] if len(flips) else flips), ""]
-    parts += ["---", FOOTER, ""]
+    parts += [*sections, "---", FOOTER, ""]
     return "\n".join(parts)
 
 
-def comparison_report(cmp, lines: pd.DataFrame) -> str:
-    """The Markdown report of a comparison (:class:`network.analysis.compare.Comparison`)."""
+def comparison_report(cmp, lines: pd.DataFrame, sections: tuple[str, ...] = ()) -> str:
+    """The Markdown report of a comparison (:class:`network.analysis.compare.Comparison`);
+    ``sections``: more Markdown sections, already escaped, before the footer."""
     reach = pd.DataFrame(cmp.reach.drop(columns="geometry"))
     flips = cmp.flips[["goal_id", "label", "minutes_a", "minutes_b", "passed_a", "passed_b"]] \
         if cmp.flips is not None else pd.DataFrame()
@@ -127,7 +132,7 @@ def comparison_report(cmp, lines: pd.DataFrame) -> str:
     if cmp.places is not None:
         parts += ["## Minutes saved per place (door to door from the origin)", "",
                   md_table(cmp.places.round(1)), ""]
-    parts += ["---", FOOTER, ""]
+    parts += [*sections, "---", FOOTER, ""]
     return "\n".join(parts)
 
 
