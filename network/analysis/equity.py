@@ -178,8 +178,8 @@ def bus_routes_in(phase) -> pd.DataFrame:
     for r in phase.plan.bus_routes:
         runs = r.id in pats
         why = "" if runs else skipped.get(r.id) or (
-            "undated" if r.first_year is None else
-            f"runs {r.first_year}–{r.last_year or ''}".rstrip("–"))
+            "undated" if r.first_year is None else f"from {r.first_year}"
+            if r.first_year > phase.year else f"until {r.last_year}")
         wait = ride = km = np.nan
         if runs:
             wait, ride, km = _pattern_minutes(G, r.id, len(pats[r.id]))

@@ -149,7 +149,9 @@ def cmd_validate(args) -> int:
     path = Path(args.path) if args.path else None
     if path is None or (path.is_dir() and path.suffix != ".toml"):
         plan = load_plan(path)
-        print(f"ok: {plan.data_dir}: {len(plan.nodes)} nodes, {len(plan.lines)} lines")
+        print(f"ok: {plan.data_dir}: {len(plan.nodes)} nodes, {len(plan.lines)} lines, "
+              f"{len(plan.hubs)} hubs, {len(plan.bus_routes)} bus routes, "
+              f"{len(plan.freight)} freight links")
         return 0
     if path.suffix == ".toml" and path.is_file() and path.stat().st_size < 1_000_000:
         try:

@@ -21,6 +21,14 @@ required::
     open_year = 2030
     route = ["stn_suining", [105.70, 30.36], "stn_tongnan"]
 
+    [[buses.modify]]          # change a bus route: headways, stops, extend, years …
+    id = "bus_601"            # ([[buses.add]] adds a route; docs/transit.md)
+    headway_peak_min = 7.5
+
+    [[hubs.modify]]           # date or re-status a hub of hubs.csv
+    id = "ap_suining_anju_civil"
+    open_year = 2030
+
     [settings]                # any field of network.Settings
     detour_factor = 1.4
 

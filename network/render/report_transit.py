@@ -94,6 +94,9 @@ def transit_compare_section(transit: dict) -> str:
     (:func:`network.analysis.equity.transit_comparison`)."""
     places = transit["places"].round(1)
     routes = transit["routes"].round(1)
+    for col in ("runs_a", "runs_b"):
+        routes[col] = ["yes" if v is True or v == 1 else "no" if v is False or v == 0 else "–"
+                       for v in routes[col]]
     return "\n".join([
         "## Without a car: minutes by transit per place (from the origin)", "",
         md_table(places), "",
