@@ -246,3 +246,45 @@ def test_hubs_open_by_year_and_by_scenario(tmp_path):
     # a hub is reached by car over its access link to the nearest road node (0.5 km)
     car = od_times(p, [("a", "ap_late")], mode="road").iloc[0]
     assert car["minutes"] == pytest.approx(CAR_MIN / 2 + 0.5 / 30 * 60, rel=2e-3)
+
+
+@pytest.mark.parametrize(("hub", "field", "fragment"), [
+    (dict(HUB, serves="stn_a"), "serves", "is not the id of a place node"),
+    (dict(HUB, id="a"), "id", "is already the id of a node"),
+    (dict(HUB, node="m"), "lon/lat", "from its node 'm'"),
+    (dict(HUB, kind="spaceport"), "kind", "is not one of"),
+    (dict(HUB, open_year=""), "open_year", "an existing hub needs an opening year"),
+    (dict(HUB, lon=30.5, lat=105.1), "lon/lat", "lon and lat look swapped"),
+])
+def test_bad_hub_records_name_file_record_field(tmp_path, hub, field, fragment):
+    from network import DataError
+
+    with pytest.raises(DataError) as err:
+        transit_plan(tmp_path, [], hubs=[hub])
+    msg = str(err.value)
+    assert msg.startswith(f"hubs.csv: record {hub['id']!r}, field {field!r}") and fragment in msg
+
+
+def test_freight_links_are_checked_and_a_hub_without_position_cannot_open(tmp_path):
+    from network import DataError
+
+    plan = transit_plan(tmp_path, [], hubs=[HUB, dict(HUB, id="ap_nowhere", lon="", lat="",
+                                                      status="proposed", open_year="")])
+    scn = parse_scenario('name = "h"\nyear = 2025\n[[hubs.modify]]\nid = "ap_nowhere"\n'
+                         'open_year = 2025\n[[hubs.modify]]\nid = "ap_typo"\n', "h.toml")
+    with pytest.raises(DataError) as err:
+        _phase(plan, scn).plan  # noqa: B018
+    msg = str(err.value)
+    assert "hubs.modify[0].open_year" in msg and "has no position" in msg
+    assert "hubs.modify[1].id" in msg and "unknown hub id 'ap_typo'" in msg
+    root = tmp_path / "geo"
+    _write(root / "freight.csv", ["id", "name_zh", "name_en", "kind", "from", "to", "status",
+                                  "open_year", "length_km", "source", "confidence"],
+           [dict(id="ww_x", name_zh="x", name_en="x", kind="canal", **{"from": "ap_x"},
+                 to="nowhere", status="existing", open_year="", length_km="-3")],
+           {"source": "test fixture", "confidence": "H"})
+    with pytest.raises(DataError) as err:
+        load_plan(root)
+    msg = str(err.value)
+    for field in ("kind", "to", "open_year", "length_km"):
+        assert f"freight.csv: record 'ww_x', field {field!r}" in msg

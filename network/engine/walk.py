@@ -6,7 +6,8 @@ door, a metro exit) or from the origin itself. :func:`transit_surface` routes th
 origins and every street node or alighting gate reached by a ride or a station exit, not
 by another walk (so no two walks chain) — and gives each cell the best seed time plus the
 straight-line walk × ``detour_factor`` at ``walk_speed_kph``, for cells within
-``walk_max_km`` of the seed (the same per-leg limit the graph's walking edges obey).
+``walk_max_km`` of the seed (the same per-leg limit the graph's walking edges obey). The
+metro's walking links from a station to a city centre count as walks too.
 
 The grid is the one :func:`network.engine.surface.node_surface` uses (extent snapped to a
 lattice of ``cell_m``), so transit and car surfaces of a phase are cell for cell comparable.
@@ -20,6 +21,7 @@ import numpy as np
 from scipy.sparse.csgraph import dijkstra
 
 from ..model.settings import Settings
+from ..vocab import TERMS
 from .routing import CompiledGraph
 from .surface import Surface
 
@@ -50,10 +52,12 @@ def walk_seeds(cg: CompiledGraph, origins: Sequence[int], limit_s: float
     ok[cg.street] = True
     ok |= np.isin(cg.kind, OUT_GATES)
     ok &= np.isfinite(dist)
-    walk = cg.mode_codes.get("walk", -1)
-    modes = cg.edges["mode"]
+    walk, metro = cg.mode_codes.get("walk", -1), cg.mode_codes.get("metro", -1)
+    egress = TERMS.index("egress")
+    modes, terms = cg.edges["mode"], cg.edges["term"]
     for i in np.flatnonzero(ok & (pred >= 0)):
-        if modes[lay.eid[lay.edge(int(pred[i]), int(i))]] == walk:
+        e = lay.eid[lay.edge(int(pred[i]), int(i))]
+        if modes[e] == walk or (modes[e] == metro and terms[e] == egress):
             ok[i] = False  # reached on foot: another walk from here would chain two legs
     ok[list(origins)] = True
     idx = np.flatnonzero(ok)
