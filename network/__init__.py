@@ -56,6 +56,9 @@ _API = {
     "read_goals": "analysis.goals",
     "compare": "analysis.compare",
     "rank_lines": "analysis.rank",
+    "hub_catchments": "analysis.hubs",
+    "freight_links": "analysis.hubs",
+    "transit_equity": "analysis.equity",
     # rendering
     "map_phase": "render.maps",
     "map_comparison": "render.compare_map",
@@ -89,7 +92,9 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # for editors and type checkers; never imported at run time
     from .analysis.compare import compare
+    from .analysis.equity import transit_equity
     from .analysis.goals import check_goals, first_year_met, goal_table, read_goals
+    from .analysis.hubs import freight_links, hub_catchments
     from .analysis.rank import rank_lines
     from .engine.boundaries import county_boundaries
     from .engine.isochrones import isochrones, travel_time_surface

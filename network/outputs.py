@@ -102,14 +102,16 @@ def write_run(phase, out: Path, tiles: str | None = None, quiet: bool = False,
             written.append("map.png")
         tick()
         if "report" in opts.outputs:
+            extra = (transit_sections(phase),) if opts.report_transit else ()
             written += _write_report(phase, out, goals, bands, base, base_goals, base_bands,
-                                     scene)
+                                     scene, sections=extra)
         tick()
     return written
 
 
 def _write_report(phase, out: Path, goals, bands, base, base_goals, base_bands, scene,
-                  ranking: pd.DataFrame | None = None) -> list[str]:
+                  ranking: pd.DataFrame | None = None, sections: tuple[str, ...] = ()
+                  ) -> list[str]:
     """report.md (and goals_timeline.png, the figure it shows) of a run."""
     from .analysis.compare import goal_flips, line_differences, scenario_changes
     from .analysis.explain import deciding_lines, goal_terms
@@ -133,9 +135,21 @@ def _write_report(phase, out: Path, goals, bands, base, base_goals, base_bands, 
                       changes=scenario_changes(phase),
                       timeline=scene.timeline if scene is not None else None,
                       met=scene.met if scene is not None else None, terms=terms,
-                      deciding=deciding, ranking=ranking, timeline_image=image)
+                      deciding=deciding, ranking=ranking, timeline_image=image,
+                      sections=sections)
     write_text(text, out / "report.md")
     return [*written, "report.md"]
+
+
+def transit_sections(phase) -> str:
+    """The report sections on hubs, car versus transit by county, buses and freight."""
+    from .analysis.equity import bus_routes_in, equity_table, transit_equity
+    from .analysis.hubs import catchment_table, freight_links, hub_catchments, waterway_status
+    from .render.report_transit import transit_run_sections
+
+    return transit_run_sections(phase.label, catchment_table(hub_catchments(phase)),
+                                equity_table(transit_equity(phase)), bus_routes_in(phase),
+                                freight_links(phase), waterway_status(phase))
 
 
 def write_comparison(a, b, out: Path, *, year: int | None = None, own_years: bool = False,
@@ -158,7 +172,10 @@ def write_comparison(a, b, out: Path, *, year: int | None = None, own_years: boo
         tick()
         save_map(map_comparison(cmp), out / "compare.html")
         tick()
-    text = comparison_report(cmp, line_differences(cmp.a, cmp.b))
+    from .render.report_transit import transit_compare_section
+
+    extra = (transit_compare_section(cmp.transit),) if cmp.transit is not None else ()
+    text = comparison_report(cmp, line_differences(cmp.a, cmp.b), extra)
     write_text(text, out / "compare.md")
     return ["compare.html", "compare.md"], text
 
@@ -197,4 +214,5 @@ def _first_line(text: str) -> str:
     return (text.strip().splitlines() or [""])[0]
 
 
-__all__ = ["base_year", "origin_bands", "write_comparison", "write_maps", "write_run"]
+__all__ = ["base_year", "origin_bands", "transit_sections", "write_comparison", "write_maps",
+           "write_run"]

@@ -55,8 +55,26 @@ STOP_KINDS = {
 TERMS: tuple[str, ...] = ("access", "entry", "wait", "in_vehicle", "dwell", "transfer", "exit",
                           "egress")
 
-#: Routing modes: every edge (``any``), rail only (station to station), roads only.
-MODES = ("any", "rail", "road")
+#: Routing modes: every edge (``any``: a car, trains and everything else), rail only
+#: (station to station), roads only (driving), and ``transit``: public transport without a
+#: car (walking, buses, trains, metro).
+MODES = ("any", "rail", "road", "transit")
+
+#: Kinds of a hub of ``hubs.csv`` (airport, port, lock, rail freight terminal, comprehensive
+#: passenger hub, city air terminal, bus terminal, bus stop).
+HUB_KINDS = ("airport", "port", "lock", "rail_freight", "passenger_hub", "air_terminal",
+             "bus_terminal", "stop")
+
+#: Kinds of a bus route of ``bus_routes.csv``: 城乡公交 urban–rural bus, 接驳 feeder,
+#: 客运班线/城际公交 intercity coach or bus, 定制客运 customised (booked) van.
+BUS_KINDS = ("urban_rural", "feeder", "intercity", "customised")
+
+#: Where riders board a bus route: ``along`` its road path (a stopping public bus, which
+#: stops every few hundred metres) or only at its listed ``stops`` (coaches, vans).
+BUS_BOARDING = ("along", "stops")
+
+#: Headway periods of a bus route.
+BUS_PERIODS = ("peak", "offpeak")
 
 #: Years a phase, a line's opening or a scenario may name (inclusive).
 YEAR_RANGE = (1950, 2060)
@@ -72,7 +90,8 @@ BAND_MAX_MIN = 600.0
 #: above 5 km it no longer resolves a county seat).
 CELL_M_RANGE = (50.0, 5000.0)
 
-__all__ = ["BAND_MAX_MIN", "CELL_M_RANGE", "CONFIDENCES", "LINE_CLASSES", "LINE_STATES",
+__all__ = ["BAND_MAX_MIN", "BUS_BOARDING", "BUS_KINDS", "BUS_PERIODS", "CELL_M_RANGE",
+           "CONFIDENCES", "HUB_KINDS", "LINE_CLASSES", "LINE_STATES",
            "MAX_SPEED_KPH", "MODES", "NETWORKS", "NODE_KINDS", "PLACE_KINDS", "ROAD_NETWORKS",
            "STATUSES",
            "STOP_KINDS", "STREET_KINDS", "TERMS", "WGS84", "YEAR_RANGE"]

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import LineString, Point
 
-from network import DataError, graph_as_of, load_plan, od_times, validate_graph
+from network import DataError, Settings, graph_as_of, load_plan, od_times, validate_graph
 from network.model.data import REGION_BOUNDS
 from network.model.projection import haversine_km
 
@@ -121,10 +121,30 @@ def test_no_edge_leaves_a_line_between_stops(graphs, plan):
         st = line["stops"]
         adjacent[lid] = {frozenset(p) for p in itertools.pairwise(st)}
     services = {sid: list(calls) for sid, calls in G.graph["services"].items()}
+    walk_kph, walk_km = Settings().walk_speed_kph, Settings().walk_max_km
+    buses = {pid: list(calls) for pid, calls in G.graph["bus_routes"].items()}
     for u, v, d in G.edges(data=True):
         lu, lv = G.nodes[u]["layer"], G.nodes[v]["layer"]
+        if d["mode"] == "walk":
+            # a walk joins a street node and a stop or station gate within walk_max_km (or a
+            # hub and its node, 0 m), never faster than walking
+            km = haversine_km(G.nodes[u]["x"], G.nodes[u]["y"], G.nodes[v]["x"], G.nodes[v]["y"])
+            assert km <= walk_km * 1.01, (u, v, km)
+            assert d["travel_time_s"] >= d["length_m"] / (walk_kph / 3.6) * 0.999, (u, v)
+            assert lu != lv or d["length_m"] == 0, (u, v)
+            continue
         if lu == lv == "street":
             assert d["mode"] in ("trunk", "access"), (u, v)
+            continue
+        if "walk" in (lu, lv):  # a station's walking gates: entry from one, exit to the other
+            assert (G.nodes[u]["x"], G.nodes[u]["y"]) == (G.nodes[v]["x"], G.nodes[v]["y"]), (u, v)
+            assert d["term"] in ("entry", "exit"), (u, v, d["term"])
+            continue
+        if d["mode"] == "bus" and d["term"] == "in_vehicle":
+            # a bus rides from one call of its route to the next
+            su, sv = G.nodes[u]["station"], G.nodes[v]["station"]
+            calls = buses[d["service"]]
+            assert any(calls[i:i + 2] == [su, sv] for i in range(len(calls) - 1)), (u, v)
             continue
         if d["mode"] == "metro" and d["term"] in ("access", "egress", "transfer") and lu != lv:
             # a walk between a rail station or city centre and its metro station (metro_links)

@@ -13,8 +13,11 @@ disagrees stays visible with its explanation (the ``explanation`` column of the 
 upper bound); ``range`` (between ``value`` and ``value_high``: no error inside).
 
 Rows the model cannot compute — a trip over roads or train routes older than the ones the
-model holds (it has the plan's networks, not the national roads the expressways replaced),
-or a bus trip before the bus model — stay in the table with the reason, and are not scored.
+model holds (it has the plan's networks, not the national roads the expressways replaced)
+— stay in the table with the reason, and are not scored. A ``transit_time`` row (a
+published bus running time) is compared with the model's stop-to-stop time by public
+transport (``timetable_min`` of ``mode="transit"``: rides, dwells and changes, without the
+first wait).
 
 A second table compares the model's road distances from 遂宁 with the shortest paths on an
 independent OSM-derived highway graph (``reference_road_km.csv``).
@@ -109,7 +112,7 @@ def calibrate(data_dir: str | os.PathLike | None = None, settings=None) -> pd.Da
     -------
     pandas.DataFrame
         Columns :data:`COLUMNS`. ``scored`` is False for rows the model cannot compute
-        (a bus trip before the bus model, a place it does not have); their ``model`` is
+        (a place or route it does not have); their ``model`` is
         NaN and the ``explanation`` says why.
     """
     from ..engine.routing import od_times
@@ -127,11 +130,6 @@ def calibrate(data_dir: str | os.PathLike | None = None, settings=None) -> pd.Da
                                              "explanation")}
             rec["observed"] = r["value"]
             rec["value_high"] = r.get("value_high", np.nan)
-            if mode == "transit":
-                rows.append({**rec, "model": np.nan, "error_pct": np.nan, "scored": False,
-                             "terms": "", "explanation": rec["explanation"] or
-                             "not computed: the model has no bus services yet"})
-                continue
             try:
                 od = od_times(phase, [(r["from"], r["to"])], mode=mode).iloc[0]
             except UnknownPlaceError as exc:
@@ -139,8 +137,10 @@ def calibrate(data_dir: str | os.PathLike | None = None, settings=None) -> pd.Da
                              "terms": "", "explanation": rec["explanation"] or
                              f"not computed: {exc}"})
                 continue
-            # a timetable's time is station to station: the headline of mode="rail"
-            model = float(od["km"] if what == "km" else od["minutes"])
+            # a timetable's time is station to station: the headline of mode="rail"; a
+            # published bus time is its running time, stop to stop (rides, dwells, changes)
+            model = float(od["km"] if what == "km" else
+                          od["timetable_min"] if mode == "transit" else od["minutes"])
             if not math.isfinite(model):
                 rows.append({**rec, "model": np.nan, "error_pct": np.nan, "scored": False,
                              "terms": "", "explanation": rec["explanation"] or

@@ -322,6 +322,7 @@ class Comparison:
     goals_b: pd.DataFrame | None
     flips: pd.DataFrame | None   # goal_flips
     places: pd.DataFrame | None = None  # place_minutes
+    transit: dict | None = None  # network.analysis.equity.transit_comparison
 
     @property
     def same_year(self) -> bool:
@@ -385,6 +386,7 @@ def compare(a, b, *, year: int | None = None, own_years: bool = False, origin: s
     """
     from ..engine.isochrones import isochrones
     from ..engine.names import resolve_node
+    from .equity import transit_comparison
     from .goals import goal_table, read_goals
 
     pa, pb = phases_to_compare(a, b, year=year, own_years=own_years, streets=streets)
@@ -405,7 +407,7 @@ def compare(a, b, *, year: int | None = None, own_years: bool = False, origin: s
         lines=diff_lines(pa.lines_gdf(), pb.lines_gdf()),
         reach=reach_changes(ba, bb, limits, pb.settings.metric_crs), goals_a=ga, goals_b=gb,
         flips=goal_flips(ga, gb) if glist else None,
-        places=place_minutes(pa, pb, node))
+        places=place_minutes(pa, pb, node), transit=transit_comparison(pa, pb, node))
 
 
 __all__ = ["LINE_FIELDS", "Comparison", "compare", "diff_lines", "goal_flips", "goal_pairs",

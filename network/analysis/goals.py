@@ -112,9 +112,10 @@ def check_goal_ids(goals: Sequence[Goal], plan, file: str = "goals") -> None:
     from ..model.plan import close_matches
 
     probs = []
+    places = plan.nodes.index.union(getattr(plan, "hubs", pd.DataFrame()).index)
     for g in goals:
-        for field, ids, known in (("origin", [g.origin], plan.nodes.index),
-                                  ("destination", g.destination, plan.nodes.index),
+        for field, ids, known in (("origin", [g.origin], places),
+                                  ("destination", g.destination, places),
                                   ("area", g.area, plan.population.index)):
             for i in ids:
                 if i not in known:
@@ -184,6 +185,10 @@ def _share_row(cg, g: Goal, units, year) -> dict:
 
     units = units if units is not None else units_of(cg)
     area = units.loc[list(g.area)]
+    if g.origin not in cg.index:  # a hub or station not open in the year: nobody is in reach
+        row = _row(g, g.origin, "+".join(g.area), np.nan, year, 0.0, g.target_share)
+        row["margin_min"] = np.nan
+        return row
     bands = isochrones(cg, g.origin, bands_min=(g.limit_min,), units=area)
     share = float(bands["reach_residents_2020census"].iloc[0] / area["population"].sum())
     row = _row(g, bands["origin"].iloc[0], "+".join(g.area), np.nan, year, share, g.target_share)

@@ -16,7 +16,7 @@ from ..vocab import BAND_MAX_MIN, CELL_M_RANGE, YEAR_RANGE
 
 #: Modules of ``network.cli`` that define commands: each has ``register(add)``, which adds its
 #: subcommands with ``add(name, help, description, examples)`` and sets ``func`` on each.
-COMMAND_MODULES = ("query", "jobs", "layers", "catalog", "calibrate", "region")
+COMMAND_MODULES = ("query", "jobs", "layers", "catalog", "calibrate", "region", "transit")
 
 EPILOG = "Exit codes: 0 success, 2 bad input (one line per problem), 1 internal error."
 

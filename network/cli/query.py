@@ -27,12 +27,14 @@ def register(add) -> None:
             "Chinese/English names; a name resolves to a station for --mode rail, to a "
             "centre or county seat otherwise.",
             ("python -m network od 遂宁 成都", "python -m network od 遂宁 重庆北 --mode rail",
-             "python -m network od suining tongnan --year 2035 --json"))
+             "python -m network od suining tongnan --year 2035 --json",
+             "python -m network od 遂宁 安居机场 --year 2030 --mode transit"))
     s.add_argument("origin", metavar="FROM", help="node id or place name")
     s.add_argument("destination", metavar="TO", help="node id or place name")
     s.add_argument("--year", type=year, default=2025, help="phase year (default 2025)")
     s.add_argument("--mode", choices=MODES, default="any",
-                   help="any (door to door, default), rail (station to station), road")
+                   help="any (door to door, default), rail (station to station), road, "
+                        "transit (walk, bus, rail and metro: no car)")
     s.add_argument("--scenario", help="scenario file or name to apply")
     s.add_argument("--json", action="store_true", help="print one JSON object")
     osm_args(s)
@@ -122,8 +124,8 @@ def cmd_od(args) -> int:
         print(json.dumps(out, ensure_ascii=False))
         return 0
     n = phase.graph.nodes
-    what = ("station to station (in the train)" if args.mode == "rail" else
-            "door to door" if args.mode == "any" else "by road")
+    what = {"rail": "station to station (in the train)", "any": "door to door",
+            "road": "by road", "transit": "door to door by public transport (no car)"}[args.mode]
     print(f"{n[row['from']]['name_zh']} ({row['from']}) → {n[row['to']]['name_zh']} "
           f"({row['to']}), {phase.year}, {what}: {_fmt_min(row['minutes'])}")
     if reach:
@@ -167,7 +169,9 @@ def cmd_validate(args) -> int:
     path = Path(args.path) if args.path else None
     if path is None or (path.is_dir() and path.suffix != ".toml"):
         plan = load_plan(path)
-        print(f"ok: {plan.data_dir}: {len(plan.nodes)} nodes, {len(plan.lines)} lines")
+        print(f"ok: {plan.data_dir}: {len(plan.nodes)} nodes, {len(plan.lines)} lines, "
+              f"{len(plan.hubs)} hubs, {len(plan.bus_routes)} bus routes, "
+              f"{len(plan.freight)} freight links")
         return 0
     if path.suffix == ".toml" and path.is_file() and path.stat().st_size < 1_000_000:
         try:

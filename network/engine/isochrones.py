@@ -38,7 +38,7 @@ def travel_time_surface(graph, origin, max_minutes: float = 90, cell_m: float = 
         Compute up to this many minutes.
     cell_m : float
         Grid cell, m.
-    mode : {'any', 'rail', 'road'}
+    mode : {'any', 'rail', 'road', 'transit'}
     """
     cg = compiled(graph)
     _check(max_minutes, cell_m)
@@ -57,6 +57,10 @@ def _check(bands_min, cell_m: float) -> None:
 def surface_from(cg: CompiledGraph, node, max_minutes: float, cell_m: float,
                  mode: str = "any") -> Surface:
     """Route from node id ``node`` up to ``max_minutes`` and spread the times over the grid."""
+    if mode == "transit":  # the last leg is a walk, not a drive (network.engine.walk)
+        from .walk import transit_surface
+
+        return transit_surface(cg, [cg.index[node]], max_minutes, cell_m)
     t = times_from(cg, [cg.index[node]], max_minutes * 60.0, mode)[0] / 60.0
     return node_surface(cg, t, max_minutes, cell_m, cg.settings)
 
@@ -117,7 +121,7 @@ def isochrones(graph, origin, bands_min: Sequence[float] = DEFAULT_BANDS_MIN,
         Band limits: the upper bound of each band, minutes (positive, distinct).
     cell_m : float
         Grid cell size, m (50–5000).
-    mode : {'any', 'rail', 'road'}
+    mode : {'any', 'rail', 'road', 'transit'}
     population : bool
         Add ``residents_2020census`` (inside the band) and ``reach_residents_2020census``
         (within ``band_min``), whole persons of the 2020 census (in every phase year) spread by
@@ -147,6 +151,10 @@ def bands_for(cg: CompiledGraph, node, bands_min: Sequence[float] = DEFAULT_BAND
     # times on both sides (not against "unreached")
     settings = cg.settings
     limit = max(bands_min) + surface_margin_min(settings, cell_m)
+    if mode == "transit":
+        from .walk import walk_margin_min
+
+        limit = max(bands_min) + walk_margin_min(settings, cell_m)
     bands = surface_bands(surface_from(cg, node, limit, cell_m, mode), bands_min)
     bands.insert(0, "origin", node)
     if population:

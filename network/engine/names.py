@@ -15,7 +15,7 @@ import networkx as nx
 
 from ..errors import UnknownPlaceError
 from ..model.plan import close_matches
-from ..vocab import PLACE_KINDS
+from ..vocab import HUB_KINDS, PLACE_KINDS
 
 _SUFFIXES = ("站", "市", "区", "县", "主城区", "城区", " station", " city", " district", " county")
 
@@ -42,7 +42,8 @@ def resolve_node(G: nx.MultiDiGraph, query, mode: str = "any"):
     """Resolve a node id or a Chinese/English place name to a node of ``G``.
 
     A name resolves to the node that fits the mode: a station for ``rail``, a centre or
-    county seat for ``road`` and ``any``.
+    county seat for ``road``, ``any`` and ``transit``; then any station, interchange or
+    hub; last, a hub whose name contains the query ("安居机场").
 
     Raises
     ------
@@ -55,8 +56,9 @@ def resolve_node(G: nx.MultiDiGraph, query, mode: str = "any"):
         return query
     q = _norm(query)
     wanted = ("station",) if mode == "rail" else PLACE_KINDS
-    fallbacks = ("station", "interchange", *PLACE_KINDS)
-    priority = {k: i for i, k in enumerate((*PLACE_KINDS, "station", "interchange"))}
+    fallbacks = ("station", "interchange", *PLACE_KINDS, *HUB_KINDS)
+    priority = {k: i for i, k in enumerate((*PLACE_KINDS, "station", *HUB_KINDS,
+                                            "interchange"))}
     for kinds in (wanted, fallbacks):
         for exact in (True, False):
             hits = [n for n, d in G.nodes(data=True) if d.get("kind") in kinds and any(
@@ -64,6 +66,16 @@ def resolve_node(G: nx.MultiDiGraph, query, mode: str = "any"):
                 for k in ("name_zh", "name_en"))]
             if hits:
                 return min(hits, key=lambda n: (priority.get(G.nodes[n]["kind"], 9), str(n)))
+    # a hub named by part of its long name: "安居机场" for "遂宁安居机场(训练机场, …)"
+    hubs = sorted(n for n, d in G.nodes(data=True) if d.get("hub") and len(_strip(q)) >= 2
+                  and any(_strip(q) in _strip(d.get(k, "")) for k in ("name_zh", "name_en")))
+    if len(hubs) == 1:
+        return hubs[0]
+    if hubs:
+        raise UnknownPlaceError(str(query), [G.nodes[n]["name_zh"] for n in hubs][:5],
+                                f"{query!r} names several hubs: "
+                                + "; ".join(f"{G.nodes[n]['name_zh']} ({n})" for n in hubs[:5])
+                                + "; give the hub id")
     names = {n for n, d in G.nodes(data=True) if d.get("layer") == "street"
              and d.get("kind") not in ("roadpoint", "street")}
     labels = names | {G.nodes[n]["name_zh"] for n in names} | {G.nodes[n]["name_en"] for n in names}

@@ -31,8 +31,10 @@ from ..vocab import MODES, TERMS
 from .names import resolve_node
 
 #: Edge modes of each routing mode: ``rail`` is station to station on the main railways
-#: (no metro), ``road`` is driving.
-_MODE_EDGES = {"rail": ("rail",), "road": ("expressway", "trunk", "access", "street")}
+#: (no metro), ``road`` is driving, ``transit`` is public transport without a car (walking,
+#: buses, trains and metro; no car access, no taxi).
+_MODE_EDGES = {"rail": ("rail",), "road": ("expressway", "trunk", "access", "street"),
+               "transit": ("rail", "metro", "bus", "walk")}
 
 #: Edge modes that run to a timetable: their rides, dwells, changes and waits make up
 #: ``timetable_min``.
@@ -142,7 +144,7 @@ class CompiledGraph:
         return int(hits[0]) if len(hits) else None
 
     def layer(self, mode: str = "any") -> _Layer:
-        """The routing layer for ``mode`` ('any', 'rail' or 'road'), built once."""
+        """The routing layer for ``mode`` ('any', 'rail', 'road' or 'transit'), built once."""
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
         if mode not in self.layers:
@@ -304,7 +306,7 @@ def travel_times(graph, origins, max_minutes: float | None = None,
     origins : node id, place name, or a list of them
     max_minutes : float, optional
         Stop searching beyond this time; farther nodes get ``inf``.
-    mode : {'any', 'rail', 'road'}
+    mode : {'any', 'rail', 'road', 'transit'}
 
     Returns
     -------
@@ -342,9 +344,10 @@ def od_times(graph, pairs: Iterable[tuple], mode: str = "any", paths: bool = Fal
         A phase (or its graph).
     pairs : iterable of (origin, destination)
         Node ids or place names (resolved for ``mode``).
-    mode : {'any', 'rail', 'road'}
-        ``any``: door to door on every network; ``rail``: station to station on the main
-        railways; ``road``: by road only.
+    mode : {'any', 'rail', 'road', 'transit'}
+        ``any``: door to door on every network (with a car); ``rail``: station to station
+        on the main railways; ``road``: by road only; ``transit``: door to door without a
+        car (walking, buses, trains, metro), walks labelled access, transfer or egress.
     paths : bool
         Also return the node path of each trip (a ``path`` column of lists).
 
@@ -440,6 +443,11 @@ def _path_terms(cg: CompiledGraph, lay: _Layer, pred: np.ndarray, a: int, b: int
     codes = [TERMS[lay.term[e]] for e in edges]
     riding = [i for i, t in enumerate(codes) if t in ("in_vehicle", "entry")]
     last_ride = riding[-1] if riding else len(edges)
+    # a walk is access before the first boarding, egress after the last ride, else transfer
+    rides = [i for i, t in enumerate(codes) if t == "in_vehicle"]
+    first_board = next((i for i, t in enumerate(codes) if t in ("entry", "wait", "in_vehicle")),
+                       len(edges))
+    walk_code = cg.mode_codes.get("walk", -1)
     km, lines, services, first_wait = 0.0, [], [], None
     svc_code, mode_code = cg.edges["service"], cg.edges["mode"]
     scheduled = {cg.mode_codes[m] for m in SCHEDULED_MODES if m in cg.mode_codes}
@@ -448,10 +456,14 @@ def _path_terms(cg: CompiledGraph, lay: _Layer, pred: np.ndarray, a: int, b: int
         t = codes[i]
         if lay.street[e]:  # local streets count as access before the ride, egress after it
             t = "egress" if i > last_ride else "access"
+        elif mode_code[lay.eid[e]] == walk_code:
+            t = ("access" if i < first_board else
+                 "egress" if not rides or i > rides[-1] else "transfer")
         minutes = lay.csr.data[e] / 60.0
         terms[t] += minutes
-        if mode_code[lay.eid[e]] in scheduled and t in ("wait", "in_vehicle", "dwell",
-                                                        "transfer"):
+        if (mode_code[lay.eid[e]] in scheduled and t in ("wait", "in_vehicle", "dwell",
+                                                         "transfer")) or (
+                t == "transfer" and mode_code[lay.eid[e]] == walk_code):  # a walk to change
             if t == "wait" and first_wait is None:
                 first_wait = minutes  # the first wait is before the timetable starts
             else:

@@ -242,7 +242,8 @@ def load_plan(data_dir: str | os.PathLike | None = None):
     ----------
     data_dir : path, optional
         Folder with ``nodes.csv``, ``lines.geojson``, ``upgrades.csv``, ``population.csv``
-        and, optionally, ``services.csv`` and the metro files. Defaults to
+        and, optionally, ``services.csv``, the metro files, ``hubs.csv``,
+        ``bus_routes.csv`` and ``freight.csv``. Defaults to
         ``$SUINING_DATA_DIR`` or the repository's ``data/geo``.
 
     Returns
@@ -254,6 +255,9 @@ def load_plan(data_dir: str | os.PathLike | None = None):
     DataError
         Listing every problem found, each naming the file, the record id and the field.
     """
+    from .buses import read_bus_routes
+    from .freight import read_freight
+    from .hubs import read_hubs
     from .plan import Plan
     from .services import read_services
 
@@ -270,11 +274,17 @@ def load_plan(data_dir: str | os.PathLike | None = None):
     population, p_pop = read_population(root / "population.csv", nodes)
     services, p_svc = read_services(root / "services.csv", by_id) if not p_lines else ([], [])
     metro, p_metro = read_metro(root, nodes)
-    problems = p_lines + p_up + p_pop + p_svc + p_metro
+    hubs, p_hubs = read_hubs(root / "hubs.csv", nodes)
+    buses, p_bus = read_bus_routes(root / "bus_routes.csv", nodes, hubs, by_id) \
+        if not (p_lines or p_hubs) else ([], [])
+    freight, p_freight = read_freight(root / "freight.csv", nodes, hubs) if not p_hubs \
+        else (None, [])
+    problems = p_lines + p_up + p_pop + p_svc + p_metro + p_hubs + p_bus + p_freight
     if problems:
         raise DataError(problems)
     return Plan(nodes=nodes, lines=by_id, upgrades=upgrades, population=population,
-                data_dir=root, services=tuple(services), metro=metro)
+                data_dir=root, services=tuple(services), metro=metro, hubs=hubs,
+                bus_routes=tuple(buses), freight=freight)
 
 
 @functools.cache

@@ -19,16 +19,23 @@ The access rule is built into the graph's shape:
 * **Access.** Each station and interchange is linked to the place it serves by access
   and egress edges (straight-line distance × detour factor at the urban speed of a city
   centre or the local speed of a county seat or town).
+* **Hubs** open in the year (:mod:`network.model.hubs`: the airport, the port, passenger
+  hubs, bus terminals) are street nodes linked like stations.
+* **Buses and walking** (:mod:`network.model.bus_graph`): bus routes as frequency-based
+  services on the roads, with per-route platforms, and walking legs to and from stops and
+  stations: the public-transport network of ``mode="transit"``.
 
-Edge attributes: ``mode`` (rail, metro, expressway, trunk, access, and street for OSM roads
-attached by :mod:`network.model.streets`), ``term`` (one of
+Edge attributes: ``mode`` (rail, metro, bus, walk, expressway, trunk, access, and street
+for OSM roads attached by :mod:`network.model.streets`), ``term`` (one of
 :data:`network.vocab.TERMS`), ``line_id`` ("" if none), ``length_m``, ``speed_kph``
 (0 for pure time penalties), ``travel_time_s``; rides also ``lines`` (every line the ride
 runs over) and ``service``. Node attributes: ``x``, ``y`` (lon, lat), ``kind``,
-``name_zh``, ``name_en``, ``layer`` (street, rail, metro, expressway); platforms also
-``station`` (the station they belong to). Graph attributes: ``crs``, ``year``,
-``settings``, ``services`` (service id → its calls in order, one entry per direction run)
-and ``metro_lines`` (metro line ids open in the year).
+``name_zh``, ``name_en``, ``layer`` (street, rail, metro, bus, walk, expressway); platforms
+also ``station`` (the station or stop they belong to); hubs ``hub=True`` and ``serves``.
+Graph attributes: ``crs``, ``year``, ``settings``, ``services`` (service id → its calls in
+order, one entry per direction run), ``metro_lines`` (metro line ids open in the year),
+``hubs`` (hub ids open), ``bus_routes`` (bus pattern id → its calls) and
+``bus_routes_skipped`` (route id → why a dated route does not run in the year).
 """
 
 from __future__ import annotations
@@ -45,6 +52,8 @@ from shapely.geometry import LineString
 
 from ..errors import GraphSchemaError
 from ..vocab import PLACE_KINDS, TERMS, WGS84
+from .bus_graph import add_buses, add_walking
+from .hubs import add_hubs
 from .plan import Plan
 from .projection import to_metric
 from .settings import Settings
@@ -75,9 +84,12 @@ def build_graph(plan: Plan, year: int, settings: Settings) -> nx.MultiDiGraph:
     services = add_services(G, plan, year, lines, settings, _add_data_node)
     centres = {n for n, d in G.nodes(data=True) if d.get("kind") == "centre"}
     metro = add_metro(G, plan.metro, year, settings, centres)
+    G.graph["hubs"] = add_hubs(G, plan.hubs, year) if len(plan.hubs) else []
     _add_access_edges(G, nodes, settings)
     G.graph["services"] = {svc.id: tuple(svc.calls) for svc in services}
     G.graph["metro_lines"] = metro
+    add_buses(G, plan.bus_routes, year, {ln["id"] for ln in lines}, settings)
+    add_walking(G, settings)
     return G
 
 
@@ -192,7 +204,8 @@ def _add_access_edges(G, nodes: pd.DataFrame, s: Settings) -> None:
     road_kinds = (*PLACE_KINDS, "roadpoint", "junction", "waypoint")
     road = [n for n, d in G.nodes(data=True) if d["kind"] in road_kinds]
     gates = [n for n, d in G.nodes(data=True)
-             if d["kind"] in ("station", "interchange") and d.get("layer") == "street"]
+             if (d["kind"] in ("station", "interchange") or d.get("hub"))
+             and d.get("layer") == "street"]
     if not gates or not road:
         return
     tr = to_metric(s.metric_crs)
@@ -205,7 +218,7 @@ def _add_access_edges(G, nodes: pd.DataFrame, s: Settings) -> None:
     tree = cKDTree(road_xy)
     for gate, xy in zip(gates, gate_xy, strict=True):
         targets = {}
-        place = nodes.at[gate, "serves"]
+        place = G.nodes[gate]["serves"] if G.nodes[gate].get("hub") else nodes.at[gate, "serves"]
         speed = s.local_speed_kph
         if place in G:
             p = G.nodes[place]

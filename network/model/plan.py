@@ -66,6 +66,13 @@ class Plan:
         Rail services (``services.csv``, :mod:`network.model.services`).
     metro : MetroNetwork or None
         Urban rail at the far ends (:mod:`network.model.metro`).
+    hubs : DataFrame
+        Airport, port, locks, passenger hubs, bus terminals (``hubs.csv``,
+        :mod:`network.model.hubs`), indexed by id.
+    bus_routes : tuple of BusRoute
+        Bus and coach routes (``bus_routes.csv``, :mod:`network.model.buses`).
+    freight : DataFrame
+        Waterway, road and rail freight links (``freight.csv``, :mod:`network.model.freight`).
     """
 
     nodes: pd.DataFrame
@@ -76,6 +83,9 @@ class Plan:
     scenario: Scenario | None = field(default=None)
     services: tuple = ()
     metro: MetroNetwork | None = None
+    hubs: pd.DataFrame = field(default_factory=pd.DataFrame)
+    bus_routes: tuple = ()
+    freight: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     # ------------------------------------------------------------------ phases
 
@@ -195,10 +205,11 @@ class Plan:
                 lines[add.id] = rec
         upgrades = _scenario_upgrades(self.upgrades, scenario, lines, c)
         services = _scenario_services(self.services, scenario, lines, c)
+        hubs, buses = _scenario_transit(self, scenario, lines, c)
         if c.problems:
             raise DataError(c.problems)
         return replace(self, lines=lines, scenario=scenario, upgrades=upgrades,
-                       services=services)
+                       services=services, hubs=hubs, bus_routes=buses)
 
 
 def _added_line(add: LineAddition, nodes: pd.DataFrame, c: Collector, key: str,
@@ -325,6 +336,18 @@ def _scenario_services(services: tuple, scenario: Scenario, lines: dict, c: Coll
         if placed is not None:
             out.append(placed)
     return tuple(out)
+
+
+def _scenario_transit(plan: Plan, scenario: Scenario, lines: dict, c: Collector):
+    """The hubs and bus routes with the scenario's ``hubs`` and ``buses`` changes applied."""
+    from .buses import StopChecker, with_bus_changes
+    from .hubs import with_hub_changes
+
+    hubs = with_hub_changes(plan.hubs, scenario, c)
+    buses = plan.bus_routes
+    if scenario.buses.modify or scenario.buses.add:
+        buses = with_bus_changes(buses, scenario, StopChecker(plan.nodes, hubs, lines), c)
+    return hubs, buses
 
 
 __all__ = ["LINE_COLUMNS", "Plan", "Problem", "close_matches"]

@@ -21,6 +21,14 @@ required::
     open_year = 2030
     route = ["stn_suining", [105.70, 30.36], "stn_tongnan"]
 
+    [[buses.modify]]          # change a bus route: headways, stops, extend, years …
+    id = "bus_601"            # ([[buses.add]] adds a route; docs/transit.md)
+    headway_peak_min = 7.5
+
+    [[hubs.modify]]           # date or re-status a hub of hubs.csv
+    id = "ap_suining_anju_civil"
+    open_year = 2030
+
     [settings]                # any field of network.Settings
     detour_factor = 1.4
 
@@ -49,6 +57,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from ..errors import DataError, Problem
 from ..vocab import BAND_MAX_MIN, CELL_M_RANGE, MAX_SPEED_KPH, NETWORKS, STATUSES, YEAR_RANGE
+from .scenario_transit import BusAddition, Buses, BusModification, HubModification, Hubs
 
 Year = Annotated[int, Field(ge=YEAR_RANGE[0], le=YEAR_RANGE[1])]
 #: A ``[lon, lat]`` route point, WGS84 degrees.
@@ -212,6 +221,7 @@ class RunOptions(_Strict):
     compare_year: Year | None = None
     outputs: list[Literal[OUTPUTS]] = Field(list(OUTPUTS), min_length=1)  # type: ignore[valid-type]
     tiles: str | None = None
+    report_transit: bool = False
 
     @field_validator("bands_min")
     @classmethod
@@ -260,12 +270,18 @@ class Scenario(_Strict):
         ``modify`` and ``add`` lists.
     services : Services
         ``modify`` and ``add`` lists of rail services.
+    hubs : Hubs
+        ``modify`` list of hub changes (opening year, status).
+    buses : Buses
+        ``modify`` and ``add`` lists of bus routes.
     upgrades : list of Upgrade
         Dated changes to lines (speed limits, operating speeds).
     settings : dict
         Overrides of :class:`network.Settings` fields.
     run : RunOptions
-        Origins, band limits (min), grid cell (m), goals file and outputs.
+        Origins, band limits (min), grid cell (m), goals file and outputs;
+        ``report_transit`` adds the hub catchment and car-versus-transit tables to the
+        report.
     osm : str or None
         Local streets: an OSM extract, relative to the scenario file.
     path : str or None
@@ -277,6 +293,8 @@ class Scenario(_Strict):
     description: Text = ""
     lines: Lines = Lines()
     services: Services = Services()
+    hubs: Hubs = Hubs()
+    buses: Buses = Buses()
     upgrades: list[Upgrade] = []
     settings: dict[str, object] = {}
     run: RunOptions = RunOptions()
@@ -478,7 +496,8 @@ def resolve_scenario(scenario) -> Scenario | None:
     return read_scenario(scenario)
 
 
-__all__ = ["BAND_MAX_MIN", "CELL_M_RANGE", "OUTPUTS", "SCENARIO_DIR", "LineAddition",
+__all__ = ["BAND_MAX_MIN", "CELL_M_RANGE", "OUTPUTS", "SCENARIO_DIR", "BusAddition",
+           "BusModification", "Buses", "HubModification", "Hubs", "LineAddition",
            "LineModification", "RunOptions", "Scenario", "ServiceAddition",
            "ServiceModification", "Upgrade", "band_problem", "cell_problem",
            "parse_scenario", "read_scenario", "resolve_scenario", "resolve_scenario_path",

@@ -18,7 +18,7 @@ description says which, with a confidence (H/M/L).
 from __future__ import annotations
 
 import math
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -177,6 +177,27 @@ class Settings(BaseModel):
         1.15, ge=1, le=2,
         description="Track length / straight line between consecutive metro stations. "
                     "Assumption (L).")
+    walk_speed_kph: float = Field(
+        4.5, gt=1, le=10,
+        description="Walking speed of the transit mode (to, from and between stops and "
+                    "stations), km/h, over the straight line × detour_factor. Assumption (M): "
+                    "1.25 m/s, an ordinary adult pace, the speed metro_links.csv assumes for "
+                    "its walks; r5r's default is 3.6 km/h.")
+    walk_max_km: float = Field(
+        2.0, ge=0, le=10,
+        description="Longest walk of one leg of a transit trip (to the first stop, from the "
+                    "last, or between two stops when changing), straight line, km (2 km is "
+                    "2.6 km of street at detour 1.3: 35 min at 4.5 km/h). Assumption (L): "
+                    "riders of the urban–rural (城乡) buses walk to a county-road stop; urban "
+                    "stop spacing is much shorter (GB 50220-95 counts a stop's catchment at "
+                    "300–500 m); r5r sets no limit by default (max_walk_time = Inf). The same "
+                    "limit bounds the walk from a stop on a transit isochrone.")
+    bus_period: Literal["peak", "offpeak"] = Field(
+        "peak",
+        description="Which headway of bus_routes.csv sets the bus waits: 'peak' (default) "
+                    "because the plan's travel-time goals are commute goals (半小时通勤圈) and "
+                    "peak headways are the ones published; 'offpeak' for the midday service. "
+                    "Modelling choice.")
     trunk_segment_km: float = Field(
         1.0, ge=0.1, le=50,
         description="Trunk roads get a node at least every this many km so they can be "

@@ -72,9 +72,17 @@ def _per_hour(svc: Service, s: Settings) -> float:
     return svc.trains_per_day / s.rail_service_hours
 
 
-def _waits(services: list[Service], s: Settings) -> dict[tuple[str, int], float]:
+def _waits(services: list, s: Settings, per_hour=None) -> dict[tuple[str, int], float]:
     """Wait term at each (service, call index): half the combined headway of the services
-    calling at this station and, later, at this service's next call; capped."""
+    calling at this station and, later, at this service's next call; capped.
+
+    ``per_hour(service)`` gives a service's departures per hour (default: trains per day
+    over the service day, :func:`_per_hour`); bus routes pass their own
+    (:mod:`network.model.bus_graph`), so trains and buses follow the same rule.
+    """
+    if per_hour is None:
+        def per_hour(u):
+            return _per_hour(u, s)
     calls_at: dict[str, list[tuple[Service, int]]] = defaultdict(list)
     for svc in services:
         for k, st in enumerate(svc.calls[:-1]):
@@ -83,7 +91,7 @@ def _waits(services: list[Service], s: Settings) -> dict[tuple[str, int], float]
     for svc in services:
         for k, st in enumerate(svc.calls[:-1]):
             nxt = svc.calls[k + 1]
-            f = sum(_per_hour(u, s) for u, i in calls_at[st] if nxt in u.calls[i + 1:])
+            f = sum(per_hour(u) for u, i in calls_at[st] if nxt in u.calls[i + 1:])
             out[(svc.id, k)] = min(s.max_wait_min, 30.0 / f) if f > 0 else s.max_wait_min
     return out
 

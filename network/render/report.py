@@ -217,7 +217,7 @@ def run_report(phase, goals: pd.DataFrame | None, bands: dict, base_phase,
                changes: pd.DataFrame | None = None, timeline: pd.DataFrame | None = None,
                met: pd.DataFrame | None = None, terms: pd.DataFrame | None = None,
                deciding: pd.DataFrame | None = None, ranking: pd.DataFrame | None = None,
-               timeline_image: str | None = None) -> str:
+               timeline_image: str | None = None, sections: tuple[str, ...] = ()) -> str:
     """The Markdown report of a run.
 
     Parameters
@@ -246,6 +246,9 @@ def run_report(phase, goals: pd.DataFrame | None, bands: dict, base_phase,
         :func:`network.analysis.rank.rank_lines`, when computed.
     timeline_image : str, optional
         File name of the timeline figure beside the report.
+    sections : tuple of str
+        More Markdown sections, already escaped (e.g.
+        :func:`network.render.report_transit.transit_run_sections`), before the footer.
     """
     scn = phase.scenario
     parts = [f"# {md_text(phase.name)} — {phase.year}", ""]
@@ -281,12 +284,13 @@ def run_report(phase, goals: pd.DataFrame | None, bands: dict, base_phase,
     if ranking is not None and len(ranking):
         parts += ["## Ranking of the lines in service (leave one out)", "",
                   md_table(ranking), ""]
-    parts += ["---", FOOTER, ""]
+    parts += [*sections, "---", FOOTER, ""]
     return "\n".join(parts)
 
 
-def comparison_report(cmp, lines: pd.DataFrame) -> str:
-    """The Markdown report of a comparison (:class:`network.analysis.compare.Comparison`)."""
+def comparison_report(cmp, lines: pd.DataFrame, sections: tuple[str, ...] = ()) -> str:
+    """The Markdown report of a comparison (:class:`network.analysis.compare.Comparison`);
+    ``sections``: more Markdown sections, already escaped, before the footer."""
     how = ("(B's year unless --year chose another), so the differences are B's own changes, "
            "not years of the plan; --own-years compares each in its own year.") \
         if cmp.same_year else ("(--own-years): the differences include everything the plan "
@@ -348,7 +352,7 @@ def comparison_report(cmp, lines: pd.DataFrame) -> str:
                      "minutes_saved": "minutes saved (A − B)"})
         parts += [f"## Minutes saved per place (door to door from {md_text(origin)})", "",
                   md_table(pl.round(1)), ""]
-    parts += ["---", FOOTER, ""]
+    parts += [*sections, "---", FOOTER, ""]
     return "\n".join(parts)
 
 
