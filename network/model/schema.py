@@ -53,6 +53,10 @@ KEY_DOCS: dict[str, dict[str, tuple[str, Any]]] = {
         "run": ("What `python -m network run` computes and writes (see `[run]`).", None),
         "services": ("Changes to the rail services (`services.csv`): `[[services.modify]]` "
                      "and `[[services.add]]` tables.", None),
+        "hubs": ("Changes to the hubs of `hubs.csv` (airport, port, HSR hubs): "
+                 "`[[hubs.modify]]` tables.", None),
+        "buses": ("Changes to the bus routes of `bus_routes.csv`: `[[buses.modify]]` and "
+                  "`[[buses.add]]` tables.", None),
         "upgrades": ("Dated changes to a line's speed, like rows of `upgrades.csv`: one "
                      "`[[upgrades]]` table each; in the same year a scenario's upgrade "
                      "overrides the file's.", None),
@@ -154,6 +158,59 @@ KEY_DOCS: dict[str, dict[str, tuple[str, Any]]] = {
                   "`design_speed_kph`.", "speed_limit_kph"),
         "value": ("The new value, km/h.", 120.0),
     },
+    "Hubs": {
+        "modify": ("Changes to hubs, one `[[hubs.modify]]` table each.", None),
+    },
+    "HubModification": {
+        "id": ("Id of the hub (`python -m network hubs`).", "ap_suining_anju_civil"),
+        "open_year": ("New opening year: the hub is a place of every phase from then on.",
+                      2030),
+        "status": ("New status, as a source would give it.", "under_construction"),
+        "remove": ("Leave the hub out altogether.", True),
+    },
+    "Buses": {
+        "modify": ("Changes to bus routes, one `[[buses.modify]]` table each.", None),
+        "add": ("Bus routes the scenario adds, one `[[buses.add]]` table each.", None),
+    },
+    "BusModification": {
+        "id": ("Id of the route (`python -m network buses`).", "bus_601"),
+        "headway_peak_min": ("New minutes between buses at the peak; the wait is half of "
+                             "it (capped), from every route going the same way.", 7.5),
+        "headway_offpeak_min": ("New minutes between buses off the peak (used with "
+                                "`bus_period = \"offpeak\"`).", 20.0),
+        "stops": ("New stops in order (node or hub ids); replaces the route's stops.",
+                  ["suining", "anju"]),
+        "extend": ("Stops added at the end of the route, in order.", ["ap_suining_anju"]),
+        "speed_share": ("Bus speed as a share of the car speed on the same roads.", 0.6),
+        "dwell_min": ("Minutes standing at each stop.", 0.5),
+        "boards": ("`along`: passengers board anywhere along the route (a stopping bus); "
+                   "`stops`: only at the listed stops (coaches).", "along"),
+        "roads": ("Line ids of the roads the route runs on, when a source names them.",
+                  ["t_fast_anju"]),
+        "first_year": ("First year the route runs.", 2027),
+        "last_year": ("Last year the route runs.", 2035),
+        "remove": ("Take the route out altogether.", True),
+    },
+    "BusAddition": {
+        "id": ("Id of the new route; must not exist yet.", "bus_airport_express"),
+        "name_zh": ("Chinese name.", "机场快线(假设)"),
+        "name_en": ("English name.", "Airport express (hypothetical)"),
+        "kind": ("`urban_rural`, `feeder`, `intercity` or `customised`.", "feeder"),
+        "stops": ("Stops in order (node or hub ids), at least two.",
+                  ["stn_suining", "ap_suining_anju"]),
+        "headway_peak_min": ("Minutes between buses at the peak.", 20.0),
+        "headway_offpeak_min": ("Minutes between buses off the peak (default: the peak "
+                                "headway).", 30.0),
+        "speed_share": ("Bus speed as a share of the car speed on the same roads.", 0.7),
+        "dwell_min": ("Minutes standing at each stop.", 0.5),
+        "boards": ("`along` or `stops` (see `[[buses.modify]]`).", "stops"),
+        "roads": ("Line ids of the roads the route runs on (else the fastest road path).",
+                  ["t_fast_anju"]),
+        "first_year": ("First year it runs (default: the scenario's year).", 2030),
+        "last_year": ("Last year it runs.", None),
+        "source": ("Where the route comes from.", "planner's sketch"),
+        "confidence": ("Confidence: H, M or L.", "L"),
+    },
     "RunOptions": {
         "origins": ("Isochrone origins: node ids or place names; the first one is drawn on "
                     "the map and compared in the report.", ["suining", "tongnan"]),
@@ -168,6 +225,8 @@ KEY_DOCS: dict[str, dict[str, tuple[str, Any]]] = {
         "outputs": ("What `run` writes: `map` (map.html), `png` (map.png), `goals` "
                     "(goals.csv), `isochrones` (isochrones.gpkg, every layer), `report` "
                     "(report.md).", ["map", "goals", "report"]),
+        "report_transit": ("Add the hub catchment, car-versus-transit, bus and freight "
+                           "tables to the run's report (a few seconds more).", True),
         "tiles": ("Web tiles under the map (a folium tile name or an `https://…/{z}/{x}/{y}` "
                   "template). Viewing them needs internet; the default map has none.",
                   "OpenStreetMap"),
