@@ -234,6 +234,9 @@ def real_run(tmp_path_factory):
 
 def _goal_rows(page) -> dict[str, str]:
     """Goal id → the mark shown in its row, read from the page text (no hovering)."""
+    folds = page.page.locator("#sn-goals-body details > summary")
+    for i in range(folds.count()):  # the goals from each county seat are folded: open them
+        folds.nth(i).click()
     rows = page.page.locator("#sn-goals-body [data-goal]")
     out = {}
     for i in range(rows.count()):
@@ -383,8 +386,10 @@ def test_labels_appear_as_the_viewer_zooms_in(browser, real_run):
         assert not station_labels.first.is_visible()  # the region at a glance: no clutter
         page.page.evaluate("() => { const m = window[JSON.parse(document.getElementById("
                            "'sn-data').textContent).map]; m.setView([30.51, 105.57], 11); }")
-        page.page.wait_for_timeout(300)
-        assert page.page.locator(".sn-lab-station:not(.sn-notopen)").first.is_visible()
+        # the labels follow the zoom once the view has settled (a few hundred ms, more on a
+        # busy machine): wait for them rather than for a fixed time
+        page.page.locator(".sn-lab-station:not(.sn-notopen)").first.wait_for(
+            state="visible", timeout=5000)
         line_label = page.page.locator(".sn-lab-line:not(.sn-notopen)")
         assert line_label.count() > 0 and line_label.first.is_visible()
     finally:

@@ -182,7 +182,7 @@ def test_real_print_figure(tmp_path, caplog):
     cells = [t for t in texts if t in ("✔", "✘")]
     assert sorted(cells) == sorted("✔" if p else "✘" for p in table["passed"])
     share = table["measure"] == "population_share"
-    panels = table.loc[~share, "limit_min"].nunique() + share.any()
+    panels = table.loc[~share, "limit_min"].nunique() + table.loc[share, "target"].nunique()
     titled = [a for a in fig.axes if a.get_title(loc="left")]
     assert len(titled) == panels
     # both ends of the 1-hour goals are on the map (the old figure left four goals out)

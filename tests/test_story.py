@@ -47,7 +47,8 @@ def test_terms_add_up_to_each_goals_minutes(p2035):
         else:
             parts = [t[f"{k}_min"] for k in TERMS]
         assert sum(parts) == pytest.approx(r.minutes, abs=1e-6), r.goal_id
-        assert len(t["lines"]) > 0
+        # a trip with a ride names its lines (a seat next to its station rides nothing)
+        assert len(t["lines"]) > 0 or t["in_vehicle_min"] == 0, r.goal_id
 
 
 def test_the_deciding_line_is_what_rebuilding_without_it_gives(p2035):
@@ -140,7 +141,7 @@ def test_run_report_tells_the_story(tmp_path):
         assert ("✔ met" if r.passed else "✘ not met") in cells
         if r.measure != "population_share":
             assert f"= {r.minutes:.1f}" in ln
-            assert "without it" in ln
+            assert "without it" in ln or cells[-1] == "–"  # no line on the route: none to lose
         assert re.search(r"\| (20\d\d|not by 2035) \|", ln)
     assert "![Each goal's minutes by year" in report and (tmp_path / "goals_timeline.png").exists()
     # the plan's own openings are not credited to the scenario

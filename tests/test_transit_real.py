@@ -54,7 +54,10 @@ def test_od_to_the_airport_without_a_car_is_a_sum_of_terms(p2030):
     calls = [G.nodes[n]["station"] for n in path if n.startswith("bus_601|")]
     ride_km = sum(haversine_km(G.nodes[a]["x"], G.nodes[a]["y"], G.nodes[b]["x"], G.nodes[b]["y"])
                   for a, b in zip(calls[::2], calls[1::2], strict=True))
-    assert terms["in_vehicle"] == pytest.approx(ride_km / (80 * 0.75 * 0.6) * 60, rel=0.01)
+    # the bus follows the road's course: at least the chords between its calls, and a
+    # fast link is close to straight between nodes 1 km apart
+    chord_min = ride_km / (80 * 0.75 * 0.6) * 60
+    assert chord_min <= terms["in_vehicle"] <= chord_min * 1.05
     # then a walk from where the bus is left to the (assumed) airfield site, ×1.3 at 4.5 km/h
     end = G.nodes[calls[-1]]
     walk_km = haversine_km(end["x"], end["y"], G.nodes["ap_suining_anju"]["x"],
@@ -111,7 +114,8 @@ def test_halving_a_headway_changes_transit_times_along_the_route_and_compare_sho
     assert res.returncode == 0, res.stderr
     section = res.stdout.split("## Without a car")[1]
     anju = next(ln for ln in section.splitlines() if ln.startswith("| anju |"))
-    assert anju.rstrip(" |").endswith("3.8")  # minutes saved, rounded
+    saved = float(anju.rstrip(" |").rsplit("|", 1)[1])  # minutes saved, rounded to 0.1
+    assert saved == pytest.approx(3.75, abs=0.051)
     route = next(ln for ln in section.splitlines() if ln.startswith("| bus_601 |"))
     assert "15.0 | 7.5" in route
 

@@ -74,7 +74,7 @@ def _per_hour(svc: Service, s: Settings) -> float:
 
 def _waits(services: list, s: Settings, per_hour=None) -> dict[tuple[str, int], float]:
     """Wait term at each (service, call index): half the combined headway of the services
-    calling at this station and, later, at this service's next call; capped.
+    calling at this station and, later, at this service's next stop; capped.
 
     ``per_hour(service)`` gives a service's departures per hour (default: trains per day
     over the service day, :func:`_per_hour`); bus routes pass their own
@@ -90,10 +90,20 @@ def _waits(services: list, s: Settings, per_hour=None) -> dict[tuple[str, int], 
     out = {}
     for svc in services:
         for k, st in enumerate(svc.calls[:-1]):
-            nxt = svc.calls[k + 1]
+            nxt = svc.calls[_next_stop(svc, k)]
             f = sum(per_hour(u) for u, i in calls_at[st] if nxt in u.calls[i + 1:])
             out[(svc.id, k)] = min(s.max_wait_min, 30.0 / f) if f > 0 else s.max_wait_min
     return out
+
+
+def _next_stop(svc, k: int) -> int:
+    """Index of the call the wait rule looks ahead to: the next call, or for a bus that can
+    be boarded along its road (``listed`` marks its real stops) the next listed stop, so a
+    bus that shares only the first few hundred metres does not count as an alternative."""
+    listed = getattr(svc, "listed", None)
+    if not listed:
+        return k + 1
+    return next((j for j in range(k + 1, len(svc.calls)) if listed[j]), len(svc.calls) - 1)
 
 
 def _ride_minutes(svc: Service, k: int, speeds: dict[str, float], s: Settings) -> tuple[float, float, tuple]:

@@ -33,7 +33,7 @@ from .features import (
     verdict_text,
 )
 from .panels import title_html
-from .scene import goal_names, locate_goals, short_name
+from .scene import goal_names, locate_goals, node_name, origin_places, short_name
 from .styles import (
     FAIL_COLOUR,
     MEASURE_SHORT,
@@ -112,13 +112,23 @@ def _change_rows(changed: gpd.GeoDataFrame) -> str:
 
 def _goal_table(pairs: pd.DataFrame, plan) -> str:
     """Every goal before (A) → after (B); flips highlighted, share goals as badges."""
-    badges, rows = [], []
-    keys = list(zip(pairs["measure_b"], pairs["limit_min_b"].astype(float), strict=True))
+    badges = []
+    rows_by: dict[bool, list[str]] = {False: [], True: []}  # main origin, elsewhere
+    start = origin_places(pairs, plan)
+    main = pd.Series(start).mode().iloc[0] if len(start) else None
+    away = [p != main for p in start]
+    keys = list(zip(pairs["measure_b"], pairs["limit_min_b"].astype(float), away, strict=True))
     rank = {k: i for i, k in enumerate(dict.fromkeys(keys))}
     order = sorted(range(len(pairs)), key=lambda i: (rank[keys[i]], i))
-    for r in pairs.iloc[order].itertuples():
+    for i in order:
+        r = next(pairs.iloc[[i]].itertuples())
         names = goal_names({"measure": r.measure_b, "label": r.label, "origin": r.origin,
                             "destination": r.destination, "goal_id": r.goal_id}, plan)
+        if away[i] and r.measure_b != "population_share":
+            # from a county seat: name the origin and the station or hub it reaches
+            names = {**names, "short_zh": f"{names['from_zh']} → {node_name(plan, r.destination)}",
+                     "to_en": names["from_en"]}
+        rows = rows_by[away[i]]
         flip = bool(r.passed_a) != bool(r.passed_b)
         a, b = _verdict(r.passed_a, r.minutes_a, r.value_a), _verdict(r.passed_b, r.minutes_b,
                                                                          r.value_b)
@@ -138,9 +148,19 @@ def _goal_table(pairs: pd.DataFrame, plan) -> str:
                     f'<td class="sn-num">{esc(a)}</td><td class="sn-num">{esc(b)}</td>'
                     f'<td>{"翻转 flips" if flip else ""}</td></tr>')
     head = ("<tr><th>目标 Goal (min)</th><th>A</th><th>B</th><th></th></tr>")
-    tbl = (f'<table class="sn-goal-table"><thead>{head}</thead><tbody>{"".join(rows)}</tbody>'
-           "</table>") if rows else ""
-    return "".join(badges) + tbl
+
+    def table_of(rows: list[str]) -> str:
+        return (f'<table class="sn-goal-table"><thead>{head}</thead><tbody>{"".join(rows)}'
+                "</tbody></table>") if rows else ""
+
+    other = rows_by[True]
+    more = ""
+    if other:  # from each county seat (e.g. to its nearest HSR station): folded, flips counted
+        flips = sum("sn-flip" in r for r in other)
+        more = (f'<details class="sn-goals-more"><summary>自各县城 From each county seat · '
+                f"{len(other)} · {flips} 翻转 flip{'s' if flips != 1 else ''}</summary>"
+                f"{table_of(other)}</details>")
+    return "".join(badges) + table_of(rows_by[False]) + more
 
 
 def _reach_table(cmp, gained, lost) -> str:

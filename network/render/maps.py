@@ -49,7 +49,7 @@ from .features import (
     point_label_features,
 )
 from .panels import band_legend, goal_rows, legend_html, score_html, side_panel, title_html
-from .scene import Scene, goal_names, prepare_scene
+from .scene import Scene, goal_names, node_name, origin_places, prepare_scene
 from .styles import (
     CHANGED_HALO,
     FAIL_COLOUR,
@@ -129,9 +129,13 @@ def _goal_points(table: pd.DataFrame, plan, met: dict[str, str]) -> list[dict]:
     share a destination place (Chengdu by rail and door to door), it names the measure.
     """
     out = []
-    dests = [goal_names(r, plan)["to_zh"] for r in table.itertuples()]
+    start = origin_places(table, plan)
+    main = pd.Series(start).mode().iloc[0] if len(start) else None
+    # a goal from elsewhere sits at its origin: key it there, and say where it goes
+    dests = [goal_names(r, plan)["to_zh"] if p == main else f"{r.origin}→"
+             for r, p in zip(table.itertuples(), start, strict=True)]
     seen: dict[str, int] = {}
-    for r, dest in zip(table.itertuples(), dests, strict=True):
+    for r, dest, p in zip(table.itertuples(), dests, start, strict=True):
         if not (np.isfinite(r.x) and np.isfinite(r.y)):
             continue
         names = goal_names(r, plan)
@@ -139,6 +143,8 @@ def _goal_points(table: pd.DataFrame, plan, met: dict[str, str]) -> list[dict]:
         mz, me = MEASURE_SHORT.get(r.measure, (r.measure, r.measure))
         minutes = "∞" if not np.isfinite(float(r.minutes)) else f"{float(r.minutes):.0f}"
         what = f"{esc(mz)} {esc(me)} " if dests.count(dest) > 1 else ""
+        if p != main:
+            what = f"→{esc(node_name(plan, r.destination))} "
         # goals sharing a place: labels above and below, so that they do not overlap
         k = seen[dest] = seen.get(dest, -1) + 1
         direction = ("top", "bottom", "left", "right")[k % 4] if dests.count(dest) > 1 \

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ._html import bi, esc, num
-from .scene import Scene, goal_names, short_name
+from .scene import Scene, goal_names, node_name, origin_places, short_name
 from .styles import (
     CHANGED_HALO,
     FAIL_COLOUR,
@@ -64,12 +64,13 @@ def _met_lookup(met: pd.DataFrame | None) -> dict[str, str]:
 
 
 def met_cell(text: str | None) -> str:
-    """``2027`` or ``未达 not by 2035`` (escaped)."""
+    """``2027`` or ``未达 >2035`` (not met by 2035; escaped)."""
     if not text:
         return "–"
     if text.startswith("not by "):
         year = text.removeprefix("not by ")
-        return f'<span title="{esc(year)}年前未达标">未达</span> not by {esc(year)}'
+        return (f'<span title="{esc(year)}年前未达标 · not met by {esc(year)}">未达 '
+                f"&gt;{esc(year)}</span>")
     return esc(text)
 
 
@@ -80,9 +81,11 @@ def share_badge(row: Any, names: dict[str, str]) -> str:
     mark = "✔" if ok else "✘"
     share = num(100 * float(row.value), "{:.0f}")
     target = num(100 * float(row.target), "{:.0f}")
+    limit = num(row.limit_min)
+    within = "" if f"{limit}分钟" in names["short_zh"] else f" · {limit} min"  # said once
     return (f'<div class="sn-badge {cls}" data-share-goal="{esc(row.goal_id)}" '
             f'title="{esc(names["zh"])} / {esc(names["en"])}">{mark} {esc(names["short_zh"])} '
-            f"{share}% / 目标 target ≥{target}% · {num(row.limit_min)} min</div>")
+            f"{share}% / 目标 target ≥{target}%{within}</div>")
 
 
 def goal_group(measure: str, limit: float) -> str:
@@ -97,22 +100,34 @@ def goal_rows(table: pd.DataFrame, plan, met: pd.DataFrame | None) -> str:
 
     Goals are grouped by measure and limit (a heading row each); a row names the
     destination and gives the verdict, the minutes, the margin and the first year met.
+    Goals from other places than the main origin (e.g. each county seat to its nearest
+    HSR station) form their own groups, and their rows name the origin and where it goes.
     """
     if table is None or not len(table):
         return '<div class="sn-note">未评估 not evaluated</div>'
     first = _met_lookup(met)
-    badges, rows, group = [], [], None
-    keys = list(zip(table["measure"], table["limit_min"].astype(float), strict=True))
+    badges, group = [], None
+    rows_by = {False: [], True: []}  # goals from the main origin, from other places
+    start = origin_places(table, plan)
+    main = pd.Series(start).mode().iloc[0]
+    away = [p != main for p in start]
+    keys = list(zip(table["measure"], table["limit_min"].astype(float), away, strict=True))
     rank = {k: i for i, k in enumerate(dict.fromkeys(keys))}
     order = sorted(range(len(table)), key=lambda i: (rank[keys[i]], i))
-    for r in table.iloc[order].itertuples():
+    for i in order:
+        r = next(table.iloc[[i]].itertuples())
         names = goal_names(r, plan)
         if r.measure == "population_share":
             badges.append(share_badge(r, names))
             continue
-        if (r.measure, float(r.limit_min)) != group:
-            group = (r.measure, float(r.limit_min))
-            rows.append(goal_group(*group))
+        elsewhere = away[i]
+        rows = rows_by[elsewhere]
+        if (r.measure, float(r.limit_min), elsewhere) != group:
+            group = (r.measure, float(r.limit_min), elsewhere)
+            rows.append(goal_group(r.measure, float(r.limit_min)))
+        if elsewhere:  # name the origin and the station or hub it reaches
+            names = {**names, "to_zh": f"{names['from_zh']} → {node_name(plan, r.destination)}",
+                     "to_en": names["from_en"]}
         ok = bool(r.passed)
         cls = "sn-pass" if ok else "sn-fail"
         minutes = "∞" if not np.isfinite(float(r.minutes)) else f"{float(r.minutes):.1f}"
@@ -127,9 +142,18 @@ def goal_rows(table: pd.DataFrame, plan, met: pd.DataFrame | None) -> str:
     head = ('<tr><th></th><th>目标 Goal</th><th title="door-to-door or station-to-station '
             'minutes">分钟 min</th><th title="limit minus minutes">余量 margin</th>'
             "<th>达标年 met from</th></tr>")
-    tbl = (f'<table class="sn-goal-table"><thead>{head}</thead><tbody>{"".join(rows)}</tbody>'
-           "</table>") if rows else ""
-    return "".join(badges) + tbl
+    def table_of(rows: list[str]) -> str:
+        return (f'<table class="sn-goal-table"><thead>{head}</thead><tbody>{"".join(rows)}'
+                "</tbody></table>") if rows else ""
+
+    other = rows_by[True]
+    more = ""
+    if other:  # from each county seat (e.g. to its nearest HSR station): folded by default
+        n = sum('class="sn-goal-row sn-pass"' in r for r in other)
+        total = sum("sn-goal-row" in r for r in other)
+        more = (f'<details class="sn-goals-more"><summary>自各县城 From each county seat '
+                f"· {n}/{total} 达标 met</summary>{table_of(other)}</details>")
+    return "".join(badges) + table_of(rows_by[False]) + more
 
 
 def score_html(table: pd.DataFrame | None, year: int) -> str:

@@ -237,16 +237,43 @@ def _spread(xy: np.ndarray, radius_deg: float = 0.04) -> np.ndarray:
     return out
 
 
+def node_name(plan, node: str) -> str:
+    """The Chinese name of a node (a station keeps its own name, e.g. ``遂宁站``), else the id."""
+    node = str(node).split("|")[0]
+    if node in plan.nodes.index:
+        name = str(plan.nodes.at[node, "name_zh"])
+        kind = plan.nodes.at[node, "kind"]
+        return name if kind != "station" or name.endswith("站") else f"{name}站"
+    return node
+
+
+def origin_places(table: pd.DataFrame, plan) -> list[str]:
+    """Where each goal of ``table`` starts, as a place (a station counts as the place it
+    serves)."""
+    serves = plan.nodes["serves"] if "serves" in plan.nodes else pd.Series(dtype=object)
+    out = []
+    for o in table["origin"]:
+        s = serves.get(o)
+        out.append(s if isinstance(s, str) and s else o)
+    return out
+
+
 def locate_goals(table: pd.DataFrame, phase) -> pd.DataFrame:
     """Add ``x``, ``y`` (marker lon, lat, degrees) to a goal table of ``phase``.
 
-    Population-share goals are about an area, not a point: their ``x``, ``y`` are NaN
-    (maps show them as a badge in the goals panel).
+    A goal sits at its destination place; a goal from another place than the table's
+    main origin (each county seat to its nearest HSR station) sits at its origin, since
+    it is about that place. Population-share goals are about an area, not a point: their
+    ``x``, ``y`` are NaN (maps show them as a badge in the goals panel).
     """
     table = table.copy()
+    start = origin_places(table, phase.plan)
+    main = pd.Series(start).mode().iloc[0] if len(start) else None
     xy = np.array([(np.nan, np.nan) if r.measure == "population_share"
-                   else _goal_point(phase.graph, phase.plan, r.destination, r.origin)
-                   for r in table.itertuples()], dtype=float).reshape(-1, 2)
+                   else _goal_point(phase.graph, phase.plan,
+                                    r.origin if p != main else r.destination, r.origin)
+                   for r, p in zip(table.itertuples(), start, strict=True)],
+                  dtype=float).reshape(-1, 2)
     ok = np.isfinite(xy).all(axis=1)
     if ok.any():
         xy[ok] = _spread(xy[ok])

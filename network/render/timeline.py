@@ -47,9 +47,13 @@ def _groups(timeline: pd.DataFrame) -> list[tuple[str, float, list[str]]]:
 
 
 def goal_colours(timeline: pd.DataFrame) -> dict[str, str]:
-    """Goal id → its colour in the timeline (and in the print figure's goal table)."""
-    ids = list(dict.fromkeys(timeline["goal_id"]))
-    return {g: GOAL_COLOURS[i % len(GOAL_COLOURS)] for i, g in enumerate(ids)}
+    """Goal id → its colour in the timeline (and in the print figure's goal table).
+
+    Colours are distinct within a panel (goals sharing a limit), where lines must be told
+    apart; goals of different panels may share one.
+    """
+    return {g: GOAL_COLOURS[i % len(GOAL_COLOURS)]
+            for _, _, ids in _groups(timeline) for i, g in enumerate(ids)}
 
 
 def panel_count(timeline: pd.DataFrame) -> int:
