@@ -406,3 +406,30 @@ def test_readme_scenario_example_validates_and_changes_what_it_says():
     assert svc.trains_per_day == 12
     limits = phase.lines_gdf().set_index("id")["speed_limit_kph"]
     assert limits["e_chengnan_cd"] == 120  # the upgrade applies from 2026
+
+
+def test_howto_service_change_validates_and_changes_the_trains():
+    text = _blocks("toml")["more_chengdu_trains.toml"]
+    scn = parse_scenario(text, "more_chengdu_trains.toml")
+    plan, with_it = sn.Phase.of(scn.year), sn.Phase.of(scn)
+    a, b = (sn.od_times(p, [("stn_suining", "stn_tianfu")], mode="rail").iloc[0]
+            for p in (plan, with_it))
+    assert "svc_suining_tianfu_shuttle~return" in with_it.graph.graph["services"]
+    # 16 more non-stop trains a day toward 天府: a shorter wait, the same ride
+    assert b["wait_min"] < a["wait_min"] and b["minutes"] == pytest.approx(a["minutes"])
+
+
+def test_howto_bus_frequency_change_validates_and_halves_the_wait(tmp_path):
+    text = _blocks("toml")["bus_601_every_7_5_min.toml"]
+    scn = parse_scenario(text, "bus_601_every_7_5_min.toml")
+    a, b = (sn.od_times(p, [("suining", "anju")], mode="transit").iloc[0]
+            for p in (sn.Phase.of(scn.year), sn.Phase.of(scn)))
+    assert a["services"] == b["services"] == "bus_601"
+    assert b["wait_min"] == pytest.approx(a["wait_min"] / 2)
+    # and from the command line, as the page says: od takes the scenario's own year
+    path = tmp_path / "bus_601_every_7_5_min.toml"
+    path.write_text(text, encoding="utf-8")
+    res = cli("od", "遂宁", "安居", "--mode", "transit", "--scenario", str(path), "--json")
+    assert res.returncode == 0, res.stderr
+    out = json.loads(res.stdout)
+    assert out["year"] == scn.year and out["minutes"] == pytest.approx(b["minutes"], abs=0.01)

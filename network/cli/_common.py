@@ -7,13 +7,24 @@ def _say(args, msg: str) -> None:
     if not getattr(args, "quiet", False):
         print(msg)
 
-def _phase(args, year: int | None = None):
-    """The phase the arguments name: ``--scenario``, ``--year``, ``--osm``."""
+#: The phase year of a command given neither ``--year`` nor ``--scenario``.
+DEFAULT_YEAR = 2025
+
+
+def _phase(args, year: int | None = None, default_year: int = DEFAULT_YEAR):
+    """The phase the arguments name: ``--scenario``, ``--year``, ``--osm``.
+
+    Without ``--year`` the phase is the scenario's own year, or ``default_year`` without a
+    scenario.
+    """
     from ..model.phase import Phase
 
     streets = getattr(args, "osm", None)
-    return Phase.of(getattr(args, "scenario", None), year=year or getattr(args, "year", None),
-                    streets=streets, online=getattr(args, "online", False))
+    scenario = getattr(args, "scenario", None)
+    year = year or getattr(args, "year", None)
+    if year is None and scenario is None:
+        year = default_year
+    return Phase.of(scenario, year=year, streets=streets, online=getattr(args, "online", False))
 
 def _streets(args):
     return getattr(args, "osm", None) or None

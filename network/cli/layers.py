@@ -34,7 +34,7 @@ def register(add) -> None:
             "GeoJSON (.geojson) file.",
             ("python -m network isochrones 遂宁 --year 2030 --out bands.gpkg",))
     s.add_argument("origin", metavar="ORIGIN", help="node id or place name")
-    s.add_argument("--year", type=year, default=2025, help="phase year (default 2025)")
+    s.add_argument("--year", type=year, help="phase year (default: the scenario's year, else 2025)")
     s.add_argument("--scenario", help="scenario file or name to apply")
     s.add_argument("--mode", choices=MODES, default="any", help="routing mode (default any)")
     bands_args(s)

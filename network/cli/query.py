@@ -17,7 +17,7 @@ def register(add) -> None:
     s = add("info", "lines and km per network and status in a year",
             "Print, per network and status, the lines in service in YEAR and their km.",
             ("python -m network info --year 2030", "python -m network info --lines"))
-    s.add_argument("--year", type=year, default=2025, help="phase year (default 2025)")
+    s.add_argument("--year", type=year, help="phase year (default: the scenario's year, else 2025)")
     s.add_argument("--scenario", help="scenario file or name to apply")
     s.add_argument("--lines", action="store_true", help="also list every line in service")
     s.set_defaults(func=cmd_info)
@@ -31,7 +31,7 @@ def register(add) -> None:
              "python -m network od 遂宁 安居机场 --year 2030 --mode transit"))
     s.add_argument("origin", metavar="FROM", help="node id or place name")
     s.add_argument("destination", metavar="TO", help="node id or place name")
-    s.add_argument("--year", type=year, default=2025, help="phase year (default 2025)")
+    s.add_argument("--year", type=year, help="phase year (default: the scenario's year, else 2025)")
     s.add_argument("--mode", choices=MODES, default="any",
                    help="any (door to door, default), rail (station to station), road, "
                         "transit (walk, bus, rail and metro: no car)")

@@ -14,7 +14,7 @@ def register(add) -> None:
             "without one, then the freight links: open or not, length, and the ends by road; "
             "and whether the 涪江 is navigable from 遂宁 to 重庆.",
             ("python -m network hubs --year 2035", "python -m network hubs --csv hubs.csv"))
-    s.add_argument("--year", type=year, default=2035, help="phase year (default 2035)")
+    s.add_argument("--year", type=year, help="phase year (default: the scenario's year, else 2035)")
     s.add_argument("--scenario", help="scenario file or name to apply")
     s.add_argument("--csv", metavar="PATH", help="also write the catchments as CSV")
     s.set_defaults(func=cmd_hubs)
@@ -24,7 +24,7 @@ def register(add) -> None:
             "of an HSR station, with a car and without one (walk, bus, rail, metro). Transit "
             "figures are a lower bound: only the bus routes of bus_routes.csv run.",
             ("python -m network equity --year 2035",))
-    s.add_argument("--year", type=year, default=2035, help="phase year (default 2035)")
+    s.add_argument("--year", type=year, help="phase year (default: the scenario's year, else 2035)")
     s.add_argument("--scenario", help="scenario file or name to apply")
     s.add_argument("--csv", metavar="PATH", help="also write the long table as CSV")
     s.set_defaults(func=cmd_equity)
@@ -32,7 +32,7 @@ def register(add) -> None:
     s = add("buses", "the bus routes of a year: headway, wait, ride, or why a route does not run",
             "List every route of bus_routes.csv (with a scenario's changes) in YEAR.",
             ("python -m network buses --year 2030",))
-    s.add_argument("--year", type=year, default=2025, help="phase year (default 2025)")
+    s.add_argument("--year", type=year, help="phase year (default: the scenario's year, else 2025)")
     s.add_argument("--scenario", help="scenario file or name to apply")
     s.set_defaults(func=cmd_buses)
 
@@ -49,7 +49,7 @@ def cmd_hubs(args) -> int:
     from ..io import write_csv
 
     _csv(args)
-    phase = _phase(args)
+    phase = _phase(args, default_year=2035)
     table = hub_catchments(phase)
     print(f"residents (2020 census) within reach of each hub, {phase.label}:")
     print(catchment_table(table).to_string(index=False))
@@ -75,7 +75,7 @@ def cmd_equity(args) -> int:
     from ..io import write_csv
 
     _csv(args)
-    phase = _phase(args)
+    phase = _phase(args, default_year=2035)
     eq = transit_equity(phase)
     wide = equity_table(eq)
     for col in wide.columns[3:]:
