@@ -215,6 +215,8 @@ def _not_in_service(exc, phase):
     from ..engine.names import loose_match
     from ..errors import UnknownPlaceError
 
+    if not str(exc).startswith("unknown place"):  # the resolver already said what is wrong
+        return exc
     nodes = phase.plan.nodes
     hits = [nid for nid, r in nodes.iterrows() if exc.query == nid or any(
         loose_match(r[k], exc.query) for k in ("name_zh", "name_en"))]

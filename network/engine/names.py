@@ -65,7 +65,10 @@ def resolve_node(G: nx.MultiDiGraph, query, mode: str = "any"):
                 (_norm(d.get(k, "")) == q) if exact else loose_match(d.get(k, ""), q)
                 for k in ("name_zh", "name_en"))]
             if hits:
-                return min(hits, key=lambda n: (priority.get(G.nodes[n]["kind"], 9), str(n)))
+                best = min(hits, key=lambda n: (priority.get(G.nodes[n]["kind"], 9), str(n)))
+                if mode == "rail" and G.nodes[best].get("kind") != "station":
+                    _not_a_station(G, query, best)
+                return best
     # a hub named by part of its long name: "安居机场" for "遂宁安居机场(训练机场, …)"
     hubs = sorted(n for n, d in G.nodes(data=True) if d.get("hub") and len(_strip(q)) >= 2
                   and any(_strip(q) in _strip(d.get(k, "")) for k in ("name_zh", "name_en")))
@@ -83,6 +86,19 @@ def resolve_node(G: nx.MultiDiGraph, query, mode: str = "any"):
     hints = [h for h in close_matches(str(query), sorted(map(str, labels)), n=8)
              if not (h.lower() in seen or seen.add(h.lower()))]
     raise UnknownPlaceError(str(query), hints[:5])
+
+
+def _not_a_station(G: nx.MultiDiGraph, query, place: str) -> None:
+    """Station-to-station needs a station: name the ones serving ``place``."""
+    stations = sorted(n for n, d in G.nodes(data=True)
+                      if d.get("kind") == "station" and d.get("serves") == place)
+    names = [G.nodes[n]["name_zh"] for n in stations]
+    listed = ", ".join(f"{name} ({n})" for name, n in zip(names, stations, strict=True))
+    raise UnknownPlaceError(
+        str(query), names[:5],
+        f"{query!r} is a place, not a station; station to station (--mode rail) needs a "
+        + (f"station: {listed}" if stations else "station (none serves it in this year)")
+        + "; door to door (--mode any) starts from the place itself")
 
 
 __all__ = ["loose_match", "resolve_node"]

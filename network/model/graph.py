@@ -100,9 +100,11 @@ def _add_data_node(G: nx.MultiDiGraph, nid: str, rec: pd.Series) -> None:
     """Add a node of ``nodes.csv`` as a street node (once)."""
     if nid in G:
         return
+    serves = rec.get("serves")
     G.add_node(nid, x=float(rec["lon"]), y=float(rec["lat"]), kind=rec["kind"],
                name_zh=rec["name_zh"], name_en=rec["name_en"], layer="street",
-               confidence=rec["confidence"])
+               confidence=rec["confidence"],
+               serves=serves if isinstance(serves, str) else "")
 
 
 def _add_edge(G, u, v, *, mode, term, line_id="", length_m=0.0, speed_kph=0.0,

@@ -238,7 +238,8 @@ def _metro_station(G, r, s: Settings) -> None:
 
 def _metro_links(G, metro, open_ids, served: set[str], s: Settings, centres: set[str]) -> None:
     """Walking links: rail arrivals → metro concourse and metro arrivals → rail concourse
-    (transfer), and centre ↔ metro concourse (access / egress)."""
+    (transfer), station door ↔ metro (access / egress), and centre ↔ metro concourse
+    (access / egress)."""
     lines_at: dict[str, list[str]] = defaultdict(list)
     for lid in open_ids:
         for sid in metro.sequence(lid)["station_id"]:
@@ -258,6 +259,11 @@ def _metro_links(G, metro, open_ids, served: set[str], s: Settings, centres: set
                 _edge(G, f"{lid}|{r.metro_station}|arr", r.rail_station, mode="metro",
                       term="egress", minutes=r.walk_min)
         elif r.kind == "station":
+            # from the station's door to the metro and back, e.g. a trip that starts at 成都东
+            _edge(G, r.rail_station, conc, mode="metro", term="access", minutes=r.walk_min)
+            for lid in lines_at[r.metro_station]:
+                _edge(G, f"{lid}|{r.metro_station}|arr", r.rail_station, mode="metro",
+                      term="egress", minutes=r.walk_min)
             for arr in arrivals.get(r.rail_station, []):
                 _edge(G, arr, conc, mode="metro", term="transfer", minutes=r.walk_min)
             rail_conc = f"{r.rail_station}|concourse"
