@@ -134,8 +134,8 @@ def test_run_is_deterministic(run_twice):
     a, b = run_twice
     assert (a / "goals.csv").read_bytes() == (b / "goals.csv").read_bytes()
     assert (a / "report.md").read_bytes() == (b / "report.md").read_bytes()
-    ga = pyogrio.read_dataframe(a / "isochrones.gpkg")
-    gb = pyogrio.read_dataframe(b / "isochrones.gpkg")
+    ga = pyogrio.read_dataframe(a / "isochrones.gpkg", layer="isochrones")
+    gb = pyogrio.read_dataframe(b / "isochrones.gpkg", layer="isochrones")
     pd.testing.assert_frame_equal(ga.drop(columns="geometry"), gb.drop(columns="geometry"))
     assert ga.geometry.equals(gb.geometry)
 

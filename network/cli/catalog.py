@@ -235,7 +235,7 @@ def _print(df: pd.DataFrame, args, heading: str, list_cols=()) -> int:
             lambda v: "undated" if pd.isna(v) else int(v)).astype(object)
         show.loc[none, "open_year"] = "-"
     print(f"{heading} ({len(df)}):")
-    print(show.fillna("-").to_string(index=False))
+    print(show.astype(object).fillna("-").to_string(index=False))
     return 0
 
 
