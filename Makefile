@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 SCENARIO ?= plan_2025
 OUT    ?= out/$(SCENARIO)
 
-.PHONY: install demo test lab docs lint maps bench clean
+.PHONY: install demo test lab docs lint maps screenshots bench clean
 
 $(STAMP): pyproject.toml
 	@echo "==> setting up $(VENV): the first install downloads about 100 packages and takes a few"
@@ -51,6 +51,10 @@ lint: install
 ## regenerate maps/ for the shipped scenarios
 maps: install
 	scripts/offline $(PY) -m network maps --out maps
+
+## screenshots of a run map and a comparison for docs/maps.md (needs Debian chromium)
+screenshots: install
+	scripts/offline $(PY) scripts/screenshots.py --out docs/img
 
 ## benchmarks (on demand, not in CI)
 bench: install
