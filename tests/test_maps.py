@@ -16,7 +16,7 @@ from network.analysis.goals import Goal, goal_table
 from network.render._html import esc, external_references
 from network.render.compare_map import map_comparison
 from network.render.maps import map_phase, map_scene, prepare_scene, save_map
-from network.render.scene import short_name
+from network.render.scene import node_name, short_name
 from network.render.styles import LINE_CLASS_NAMES, NETWORK_NAMES, STATE_NAMES, line_style
 
 from .conftest import DATA, TINY_LINES, write_plan
@@ -428,6 +428,21 @@ def test_real_comparison_lists_only_the_scenario_change():
     for r in saved.itertuples():
         name = esc(short_name(r.name_zh, r.name_en)[1])
         assert any(f"{-r.minutes_saved:+.0f} min" in lab and name in lab for lab in labels), r
+    # a flip of a goal from a county seat names the station it goes to, not its measure
+    points = {p["id"]: p["label"] for p in data["goals"]["2035"]["points"]}
+    assert points["hsr_tongnan_30"].startswith("✘→✔ →潼南站 ")
+    assert points["chongqing_rail"].startswith("✘→✔ 铁路 rail ")
+
+
+@needs_data
+def test_station_names_get_one_zhan():
+    import network as sn
+
+    plan = sn.Phase.of(2035).plan
+    assert node_name(plan, "stn_suining") == "遂宁站"
+    assert node_name(plan, "stn_tongliang_hsr") == "铜梁站(高铁)"  # not 铜梁站(高铁)站
+    assert node_name(plan, "stn_tongnan_hsr", short=True) == "潼南站"
+    assert node_name(plan, "no_such_node") == "no_such_node"
 
 
 def test_legend_names_every_network(tiny):

@@ -5,7 +5,7 @@ labelled with their names; the door-to-door minutes saved from the origin to eve
 (labelled) and per county (coloured); the area and the residents newly within each band
 limit; and every goal before (A) and after (B), the flips marked. The side panel lists
 the changes, the goals (click a row to fly to it) and the residents gaining access; the
-legend explains each colour. The page machinery is that of the run map (:mod:`._page`).
+legend explains each colour. The page machinery is that of the run map (``._page``).
 """
 
 from __future__ import annotations
@@ -191,7 +191,9 @@ def _reach_table(cmp, gained, lost) -> str:
 def _goal_points(pairs: pd.DataFrame, located: pd.DataFrame, plan) -> list[dict]:
     out = []
     xy = located.set_index("goal_id")[["x", "y"]]
-    for r in pairs.itertuples():
+    start = origin_places(pairs, plan)
+    main = pd.Series(start).mode().iloc[0] if len(start) else None
+    for r, place in zip(pairs.itertuples(), start, strict=True):
         if r.goal_id not in xy.index:
             continue
         x, y = xy.loc[r.goal_id]
@@ -204,6 +206,9 @@ def _goal_points(pairs: pd.DataFrame, located: pd.DataFrame, plan) -> list[dict]
         ma = "∞" if not np.isfinite(float(r.minutes_a)) else f"{float(r.minutes_a):.0f}"
         mb = "∞" if not np.isfinite(float(r.minutes_b)) else f"{float(r.minutes_b):.0f}"
         marks = f'{"✔" if r.passed_a else "✘"}→{"✔" if ok else "✘"}'
+        # a goal from elsewhere sits at its origin: say where it goes, as the run map does
+        what = (f"→{esc(node_name(plan, r.destination, short=True))}" if place != main
+                else f"{esc(mz)} {esc(me)}")
         rows = [("A", f"{verdict_text(r.passed_a)} ({esc(fmt_min(r.minutes_a))})"),
                 ("B", f"{verdict_text(r.passed_b)} ({esc(fmt_min(r.minutes_b))})"),
                 ("限值 Limit", f"{num(r.limit_min_b)} min")]
@@ -215,7 +220,7 @@ def _goal_points(pairs: pd.DataFrame, located: pd.DataFrame, plan) -> list[dict]
                                        equal_nan=True)
         out.append({"id": esc(r.goal_id), "lat": round(float(y), 5), "lon": round(float(x), 5),
                     "passed": ok, "colour": PASS_COLOUR if ok else FAIL_COLOUR, "cls": cls,
-                    "label": f"{marks} {esc(mz)} {esc(me)} {ma}→{mb}" if moved else "",
+                    "label": f"{marks} {what} {ma}→{mb}" if moved else "",
                     "dir": "top", "popup": popup})
     # goals at one place (Chengdu by rail and door to door): labels above, below, …
     seen: dict[tuple, int] = {}
@@ -240,10 +245,10 @@ def map_comparison(cmp, *, boundaries: gpd.GeoDataFrame | bool | None = None,
     Parameters
     ----------
     cmp : Comparison
-        From :func:`network.analysis.compare.compare`.
+        From ``network.analysis.compare.compare``.
     boundaries : GeoDataFrame or False, optional
         County boundaries (default: the population units of B, coloured by minutes saved).
-    tiles, tiles_attr, title : see :func:`network.render.maps.map_phase`
+    tiles, tiles_attr, title : see ``network.render.maps.map_phase``
 
     Returns
     -------

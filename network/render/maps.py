@@ -1,19 +1,19 @@
 """Offline interactive maps of a phase (folium): one map, several views.
 
-:func:`map_phase` draws one phase: the rail, expressway and trunk-road lines styled by
+``map_phase`` draws one phase: the rail, expressway and trunk-road lines styled by
 their state in the map's year (open, under construction, planned, proposed, or a
 scenario's hypothetical line), stations, interchanges and places with labels that appear
 as the viewer zooms in, isochrone bands, the plan's goals and the county boundaries. A
 side panel lists every goal (verdict, minutes against the limit, margin, first year met;
 clicking a row flies to it) and lets the viewer switch the year (the plan's milestones
 and the scenario's years) and the isochrone origin (the main urban area and each county
-seat), all in one self-contained page: :func:`save_map` writes it with Leaflet inlined,
+seat), all in one self-contained page: ``save_map`` writes it with Leaflet inlined,
 so it opens without internet. Web tiles are optional (``tiles=``).
 
-Every text that comes from data or scenario files goes through :func:`._html.esc` (HTML
+Every text that comes from data or scenario files goes through ``._html.esc`` (HTML
 escaped, braces as entities) before it reaches a popup, label, panel or the page data,
 and every feature collection is checked for template syntax: folium renders scripts
-through Jinja2 twice (see :mod:`._html`).
+through Jinja2 twice (see ``._html``).
 
 Features carry CSS classes so that tests can count them in a browser: each line path has
 ``sn-line sn-line-<network> sn-state-<state>`` (plus ``sn-notopen`` when it is not in
@@ -80,7 +80,7 @@ def map_phase(phase, *, bands: gpd.GeoDataFrame | dict | bool | None = None,
     Parameters
     ----------
     phase : Phase
-        :meth:`network.Phase.of` (a year, or a scenario in a year).
+        ``network.Phase.of`` (a year, or a scenario in a year).
     bands : GeoDataFrame, dict or False, optional
         Isochrone bands of ``origin`` (then only this view), or ``{origin: bands}`` already
         computed in the phase's year; computed when ``None``; ``False`` draws none.
@@ -108,13 +108,13 @@ def map_phase(phase, *, bands: gpd.GeoDataFrame | dict | bool | None = None,
         Attribution of a custom tile URL.
     years, origins : sequence, optional
         The years and isochrone origins the viewer can switch between (see
-        :func:`network.render.scene.prepare_scene`; default: the plan's milestones and the
+        ``network.render.scene.prepare_scene``; default: the plan's milestones and the
         scenario's years; the main urban area and each county seat).
 
     Returns
     -------
     folium.Map
-        Save it with :func:`save_map`.
+        Save it with ``save_map``.
     """
     scene = prepare_scene(phase, bands=bands, goals=goals, boundaries=boundaries,
                           origin=origin, bands_min=bands_min, cell_m=cell_m, years=years,
@@ -144,7 +144,7 @@ def _goal_points(table: pd.DataFrame, plan, met: dict[str, str]) -> list[dict]:
         minutes = "∞" if not np.isfinite(float(r.minutes)) else f"{float(r.minutes):.0f}"
         what = f"{esc(mz)} {esc(me)} " if dests.count(dest) > 1 else ""
         if p != main:
-            what = f"→{esc(node_name(plan, r.destination))} "
+            what = f"→{esc(node_name(plan, r.destination, short=True))} "
         # goals sharing a place: labels above and below, so that they do not overlap
         k = seen[dest] = seen.get(dest, -1) + 1
         direction = ("top", "bottom", "left", "right")[k % 4] if dests.count(dest) > 1 \
@@ -175,7 +175,7 @@ def _halo_features(lines: gpd.GeoDataFrame, changed: list[str]) -> list[dict]:
 
 def map_scene(scene: Scene, *, tiles: str | None = None, title: str | None = None,
               future: bool = True, tiles_attr: str | None = None) -> folium.Map:
-    """Draw a :class:`Scene` on an offline folium map (see :func:`map_phase`)."""
+    """Draw a ``Scene`` on an offline folium map (see ``map_phase``)."""
     zh, en = scene.title()
     en = title or en
     m = new_map(f"{zh} · {en}", tiles, tiles_attr, scene.sources)
@@ -271,7 +271,7 @@ def save_map(m: folium.Map, path: str | os.PathLike) -> Path:
     Parameters
     ----------
     m : folium.Map
-        From :func:`map_phase` or :func:`network.render.compare_map.map_comparison`.
+        From ``map_phase`` or ``network.render.compare_map.map_comparison``.
     path : path
         Output ``.html`` file; parent folders are created.
 

@@ -1,12 +1,12 @@
 """What a map or a figure of one phase draws (the scene), gathered from a phase.
 
-:func:`prepare_scene` takes a :class:`~network.Phase` and returns a :class:`Scene`: the
+``prepare_scene`` takes a ``Phase`` and returns a ``Scene``: the
 lines with their state in the year, stations and interchanges, places, isochrone bands,
 goal verdicts with marker positions, county boundaries and the attribution lines, and,
 for the interactive map, the other *views* the viewer can switch to: the phase in each
-year of :func:`network.analysis.explain.view_years` (lines' states, goal verdicts) and
-isochrones from the main urban area and each county seat. The folium map (:mod:`.maps`)
-and the matplotlib figure (:mod:`.figures`) both draw a scene; neither builds a graph.
+year of ``network.analysis.explain.view_years`` (lines' states, goal verdicts) and
+isochrones from the main urban area and each county seat. The folium map (``.maps``)
+and the matplotlib figure (``.figures``) both draw a scene; neither builds a graph.
 """
 
 from __future__ import annotations
@@ -28,14 +28,14 @@ from .styles import MEASURE_SHORT, OSM_ATTRIBUTION, in_service, line_state
 
 @dataclass
 class Scene:
-    """Everything a map or a figure of one phase draws (see :func:`prepare_scene`).
+    """Everything a map or a figure of one phase draws (see ``prepare_scene``).
 
     Attributes
     ----------
     phase : Phase
     lines : GeoDataFrame
-        Lines in service in the year (EPSG:4326, :data:`network.model.plan.LINE_COLUMNS`
-        plus ``state``: :func:`network.render.styles.line_state`).
+        Lines in service in the year (EPSG:4326, ``network.model.plan.LINE_COLUMNS``
+        plus ``state``: ``network.render.styles.line_state``).
     future : GeoDataFrame
         Lines of the plan not in service in the year (later or undated), with ``state``.
     points : GeoDataFrame
@@ -49,7 +49,7 @@ class Scene:
     origin : str or None
         Node id of the default view's origin.
     goals : DataFrame or None
-        Goal verdicts of the year (:data:`network.analysis.goals.GOAL_COLUMNS`) plus ``x``,
+        Goal verdicts of the year (``network.analysis.goals.GOAL_COLUMNS``) plus ``x``,
         ``y`` (lon, lat of the marker, degrees).
     boundaries : GeoDataFrame or None
         County boundaries (EPSG:4326).
@@ -68,7 +68,7 @@ class Scene:
     changed : list of str
         Ids of the lines the phase's scenario itself adds or modifies.
     met : DataFrame or None
-        :func:`network.analysis.explain.met_from`: first year each goal is met.
+        ``network.analysis.explain.met_from``: first year each goal is met.
     timeline : DataFrame or None
         Goal tables over the years in which the network changes (for the timeline figure).
     """
@@ -237,14 +237,21 @@ def _spread(xy: np.ndarray, radius_deg: float = 0.04) -> np.ndarray:
     return out
 
 
-def node_name(plan, node: str) -> str:
-    """The Chinese name of a node (a station keeps its own name, e.g. ``遂宁站``), else the id."""
+def node_name(plan, node: str, *, short: bool = False) -> str:
+    """The Chinese name of a node (a station keeps its own name, e.g. ``遂宁站``), else the id.
+
+    A station's name gets ``站`` unless it has one (``铜梁站(高铁)`` stays as it is).
+    ``short=True`` drops a parenthetical note, for map labels (``潼南站(…拟建)`` → ``潼南站``).
+    """
     node = str(node).split("|")[0]
-    if node in plan.nodes.index:
-        name = str(plan.nodes.at[node, "name_zh"])
-        kind = plan.nodes.at[node, "kind"]
-        return name if kind != "station" or name.endswith("站") else f"{name}站"
-    return node
+    if node not in plan.nodes.index:
+        return node
+    name = str(plan.nodes.at[node, "name_zh"])
+    if short:
+        name = re.split(r"[(（]", name, maxsplit=1)[0].strip() or name
+    if plan.nodes.at[node, "kind"] == "station" and "站" not in name:
+        name = f"{name}站"
+    return name
 
 
 def origin_places(table: pd.DataFrame, plan) -> list[str]:
@@ -373,11 +380,11 @@ def prepare_scene(phase, *, bands: gpd.GeoDataFrame | dict | bool | None = None,
         Grid cell of the travel-time surface, m.
     years : sequence of int, optional
         Years the viewer can switch between. Default: the plan's milestones and the
-        scenario's years (:func:`network.analysis.explain.view_years`), or only the
+        scenario's years (``network.analysis.explain.view_years``), or only the
         phase's year when ``bands`` is a GeoDataFrame or ``False``.
     origins : sequence of str, optional
         Isochrone origins the viewer can switch between. Default: ``origin``, the main
-        urban area and each county seat (:func:`view_origins`), or only ``origin`` when
+        urban area and each county seat (``view_origins``), or only ``origin`` when
         ``bands`` is a GeoDataFrame.
     views : bool
         ``False``: only the phase's year and ``origin`` (a static figure); the goal
