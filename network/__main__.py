@@ -1,4 +1,4 @@
-"""``python -m network``: see :mod:`network.cli`."""
+"""``python -m network``: see ``network.cli``."""
 
 from .cli import main
 

@@ -5,7 +5,7 @@ field, as the user wrote it) and *what* is wrong, and list every problem found r
 the first one. Each class also derives from the matching builtin (``ValueError``,
 ``KeyError``), so callers can catch either, as r5py does.
 
-The command line turns any :class:`NetworkError` into exit code 2 and one line per problem.
+The command line turns any ``NetworkError`` into exit code 2 and one line per problem.
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ class OutputError(NetworkError, OSError):
 
 
 class GraphSchemaError(NetworkError, ValueError):
-    """A graph does not follow the schema that :func:`network.validate_graph` checks."""
+    """A graph does not follow the schema that ``network.validate_graph`` checks."""
 
 
 class EngineError(NetworkError, ValueError):

@@ -4,7 +4,7 @@
   a failed run never leaves a partial or corrupted file.
 * GeoPackages are byte-identical across identical runs: GDAL stamps a write time into
   ``gpkg_contents.last_change``; it is pinned with ``OGR_CURRENT_DATE``.
-* :func:`output_dir` stages a whole run in a hidden folder beside ``--out`` and swaps it
+* ``output_dir`` stages a whole run in a hidden folder beside ``--out`` and swaps it
   in only when everything succeeded: a rerun never leaves files of an earlier run mixed in,
   a failure leaves the previous output untouched, and stale staging folders of killed runs
   are cleaned up at the next start. It refuses to replace a folder this tool did not make.

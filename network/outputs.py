@@ -2,7 +2,7 @@
 
 A *run* is the main job: one scenario, as a phase, to a folder of outputs (map.html,
 map.png, goals.csv, isochrones.gpkg, report.md). Functions here write into a folder they
-are given; the CLI hands them a staging folder (:func:`network.io.output_dir`) and swaps it
+are given; the CLI hands them a staging folder (``network.io.output_dir``) and swaps it
 in only when everything succeeded.
 """
 

@@ -111,7 +111,7 @@ def calibrate(data_dir: str | os.PathLike | None = None, settings=None) -> pd.Da
     Returns
     -------
     pandas.DataFrame
-        Columns :data:`COLUMNS`. ``scored`` is False for rows the model cannot compute
+        Columns ``COLUMNS``. ``scored`` is False for rows the model cannot compute
         (a place or route it does not have); their ``model`` is
         NaN and the ``explanation`` says why.
     """

@@ -1,9 +1,9 @@
 """Compare two phases: which lines differ, which goals flip, what area and who gains reach.
 
-A comparison is always between two :class:`~network.Phase` objects. :func:`phases_to_compare`
+A comparison is always between two ``Phase`` objects. ``phases_to_compare``
 makes them from what a user names: by default both in the same year (B's year, or the one
 asked for), so that the difference is the scenario's own change, not fifteen years of the
-plan. :func:`network.render.compare_map.map_comparison` draws a :class:`Comparison`;
+plan. ``network.render.compare_map.map_comparison`` draws a ``Comparison``;
 ``python -m network compare`` tabulates it.
 """
 
@@ -74,14 +74,14 @@ def _same(a: Any, b: Any) -> bool:
 
 
 def diff_lines(la: gpd.GeoDataFrame, lb: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Lines that differ between two line tables (:meth:`~network.model.plan.Plan.lines_gdf`).
+    """Lines that differ between two line tables (``lines_gdf``).
 
     Returns
     -------
     GeoDataFrame
         Rows of ``lb`` (added, changed) and of ``la`` (removed), indexed by line id, with
         ``change`` in {'added', 'removed', 'changed'} and ``what``: ``[(field, a, b), ...]``
-        for each field of :data:`LINE_FIELDS` that changed.
+        for each field of ``LINE_FIELDS`` that changed.
     """
     la, lb = la.set_index("id", drop=False), lb.set_index("id", drop=False)
     rows = []
@@ -160,7 +160,7 @@ def goal_flips(goals_a: pd.DataFrame, goals_b: pd.DataFrame) -> pd.DataFrame:
 
 
 def goal_pairs(goals_a: pd.DataFrame, goals_b: pd.DataFrame) -> pd.DataFrame:
-    """Every goal with its verdict on both sides (columns as in :func:`goal_flips`)."""
+    """Every goal with its verdict on both sides (columns as in ``goal_flips``)."""
     both = goals_a.merge(goals_b, on="goal_id", suffixes=("_a", "_b"))
     for col in ("label", "origin", "destination", "passed"):
         both[col] = both[f"{col}_b"]
@@ -227,9 +227,9 @@ def unit_minutes(units: gpd.GeoDataFrame, places: pd.DataFrame) -> gpd.GeoDataFr
     Parameters
     ----------
     units : GeoDataFrame
-        Population units with ``seat_node`` (:attr:`network.Phase.units`).
+        Population units with ``seat_node`` (``network.Phase.units``).
     places : DataFrame
-        :func:`place_minutes`.
+        ``place_minutes``.
 
     Returns
     -------
@@ -309,7 +309,7 @@ def scenario_changes(phase) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class Comparison:
-    """Everything :func:`compare` found (the map and the tables are drawn from it)."""
+    """Everything ``compare`` found (the map and the tables are drawn from it)."""
 
     a: Any                       # Phase
     b: Any                       # Phase
@@ -335,13 +335,13 @@ class Comparison:
         return f"each in its own year: A in {self.a.year}, B in {self.b.year}"
 
     def pairs(self) -> pd.DataFrame | None:
-        """Every goal before (A) and after (B): :func:`goal_pairs` (``None`` without goals)."""
+        """Every goal before (A) and after (B): ``goal_pairs`` (``None`` without goals)."""
         if self.goals_a is None or self.goals_b is None:
             return None
         return goal_pairs(self.goals_a, self.goals_b)
 
     def units(self) -> gpd.GeoDataFrame | None:
-        """Minutes saved per population unit (:func:`unit_minutes`), or ``None``."""
+        """Minutes saved per population unit (``unit_minutes``), or ``None``."""
         if self.places is None or not len(self.b.plan.population):
             return None
         return unit_minutes(self.b.units, self.places)
@@ -367,7 +367,7 @@ def compare(a, b, *, year: int | None = None, own_years: bool = False, origin: s
     ----------
     a, b : Phase, year, Scenario, scenario name or path
     year, own_years, streets
-        See :func:`phases_to_compare` (default: both in ``b``'s year).
+        See ``phases_to_compare`` (default: both in ``b``'s year).
     origin : str
         Origin (node id or place name) of the reach comparison.
     bands_min : sequence of float

@@ -1,12 +1,12 @@
 """Without a car: who reaches the main urban area and an HSR station, car and transit side by side.
 
 Many of Suining's residents have no car, and for them "within 30 minutes" means something
-else. :func:`transit_equity` gives, for each county-level unit, the share of its residents
+else. ``transit_equity`` gives, for each county-level unit, the share of its residents
 (2020 census, spread as for the isochrones) within 30 and 60 minutes of
 
 * the **main urban area** (the 遂宁 centre node), and
 * **an HSR station** (any station where a service running at 200 km/h or more calls in the
-  year, :func:`hsr_stations`; the nearest one counts),
+  year, ``hsr_stations``; the nearest one counts),
 
 with a car (``mode="any"``: driving, and trains where faster) and without one
 (``mode="transit"``: walking, buses, trains, metro). Times run from the main urban area or
@@ -16,8 +16,8 @@ The transit figures are a **lower bound**: only the routes of ``bus_routes.csv``
 main urban area's own city bus network is not in the data), so inside a town the transit
 reach is mostly the walk from the few modelled stops.
 
-:func:`bus_routes_in` lists the routes of a phase with what each costs a rider, and
-:func:`transit_comparison` sets two phases side by side for ``compare``.
+``bus_routes_in`` lists the routes of a phase with what each costs a rider, and
+``transit_comparison`` sets two phases side by side for ``compare``.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ import pandas as pd
 HSR_MIN_SPEED_KPH = 200.0
 #: Modes compared: with a car (and trains where faster) and without one.
 MODE_LABELS = {"any": "car", "transit": "transit"}
-#: Columns of :func:`bus_routes_in`.
+#: Columns of ``bus_routes_in``.
 BUS_ROUTE_COLUMNS = ["id", "name_zh", "kind", "boards", "headway_min", "headway_basis", "runs",
                      "why_not", "calls", "wait_min", "ride_min", "km"]
 #: The main urban area's node.
@@ -137,7 +137,7 @@ def _equity(phase, limits_min, cell_m) -> pd.DataFrame:
 
 
 def equity_table(equity: pd.DataFrame) -> pd.DataFrame:
-    """:func:`transit_equity` as one row per unit, car and transit side by side
+    """``transit_equity`` as one row per unit, car and transit side by side
     (columns ``<target> ≤<limit> min <mode>``, shares 0–1), plus a total row."""
     if equity.empty:
         return pd.DataFrame()
@@ -165,7 +165,7 @@ def bus_routes_in(phase) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        ``id, name_zh, kind, boards, headway_min`` (in :attr:`Settings.bus_period`),
+        ``id, name_zh, kind, boards, headway_min`` (in ``Settings.bus_period``),
         ``headway_basis, runs`` (bool), ``why_not`` (why a route does not run), ``calls``
         (calls of the outward direction), ``wait_min`` (at the first stop), ``ride_min``
         (in the bus and dwells, first to last stop), ``km``.

@@ -3,13 +3,13 @@
 A goal verdict is one number against a limit. A stakeholder asks three more things, and
 this module answers each from the phase itself:
 
-* **when** — :func:`goal_timeline` evaluates the goals in every year in which the network
+* **when** — ``goal_timeline`` evaluates the goals in every year in which the network
   changes (a line opens or is upgraded), so the minutes between two such years are exactly
-  those of the earlier one, and :func:`met_from` gives the first year each goal is met and
-  stays met (through ``first_year_met`` of :mod:`network.analysis.goals`);
-* **how** — :func:`goal_terms` splits each goal's time into the terms of
-  :data:`network.vocab.TERMS` (what the sum is made of);
-* **thanks to what** — :func:`deciding_lines` takes each line of the goal's fastest route
+  those of the earlier one, and ``met_from`` gives the first year each goal is met and
+  stays met (through ``first_year_met`` of ``network.analysis.goals``);
+* **how** — ``goal_terms`` splits each goal's time into the terms of
+  ``network.vocab.TERMS`` (what the sum is made of);
+* **thanks to what** — ``deciding_lines`` takes each line of the goal's fastest route
   away in turn (as the leave-one-out ranking does: a road masked, a rail line rebuilt
   without it, since its trains set other trains' waits) and names the line whose loss
   costs the most minutes, and whether the verdict then flips.
@@ -29,7 +29,7 @@ from ..vocab import TERMS, YEAR_RANGE
 #: Source: 中共遂宁市委关于全面融入成渝地区双城经济圈建设的决定 (2020), see scenarios/goals.toml.
 PLAN_YEARS = (2020, 2025, 2030, 2035)
 
-#: Measure → routing mode of :func:`network.engine.routing.od_times`.
+#: Measure → routing mode of ``network.engine.routing.od_times``.
 MEASURE_MODE = {"rail_station": "rail", "door_to_door": "any", "road": "road"}
 
 #: Terms that make up a station-to-station (timetable) time: a ``rail_station`` goal counts
@@ -40,7 +40,7 @@ TIMETABLE_TERMS = ("in_vehicle", "dwell", "transfer")
 def view_years(phase) -> list[int]:
     """The years a map of ``phase`` lets the viewer switch between.
 
-    The plan's milestones (:data:`PLAN_YEARS`), the phase's own year, the scenario's
+    The plan's milestones (``PLAN_YEARS``), the phase's own year, the scenario's
     ``compare_year`` and the years in which the scenario's own changes take effect.
     """
     years = set(PLAN_YEARS) | {phase.year}
@@ -56,7 +56,7 @@ def view_years(phase) -> list[int]:
 
 
 def change_years(phase, years: Iterable[int] | None = None) -> list[int]:
-    """``years`` (default :func:`view_years`) plus every year between their first and last in
+    """``years`` (default ``view_years``) plus every year between their first and last in
     which a line of the phase's plan opens or is upgraded: the network only changes then."""
     base = sorted(set(years if years is not None else view_years(phase)))
     lo, hi = base[0], base[-1]
@@ -78,14 +78,14 @@ def goal_timeline(phases: dict[int, Any], goals=None) -> pd.DataFrame:
     Parameters
     ----------
     phases : dict
-        ``{year: Phase}`` (:func:`year_phases`).
+        ``{year: Phase}`` (``year_phases``).
     goals : list of Goal or path, optional
-        As for :func:`network.analysis.goals.goal_table`.
+        As for ``network.analysis.goals.goal_table``.
 
     Returns
     -------
     pandas.DataFrame
-        :data:`network.analysis.goals.GOAL_COLUMNS`, one row per goal and year.
+        ``network.analysis.goals.GOAL_COLUMNS``, one row per goal and year.
     """
     from .goals import goal_table
 
@@ -121,7 +121,7 @@ def goal_terms(phase, table: pd.DataFrame) -> pd.DataFrame:
     -------
     pandas.DataFrame
         ``goal_id``, ``measure``, ``minutes`` (as in ``table``), one ``<term>_min`` column
-        per term of :data:`~network.vocab.TERMS` that counts for the measure (the others
+        per term of ``TERMS`` that counts for the measure (the others
         are NaN), ``connection_wait_min`` (``rail_station`` only: waits after the first
         boarding), and ``lines``: the line ids of the fastest route in travel order. The
         counted terms add up to ``minutes``. Population-share goals and unreachable
@@ -155,7 +155,7 @@ def goal_terms(phase, table: pd.DataFrame) -> pd.DataFrame:
 def deciding_lines(phase, table: pd.DataFrame, goals: Sequence | None = None) -> pd.DataFrame:
     """For each time goal, the line of its fastest route whose loss costs the most minutes.
 
-    Each line on the route is taken away in turn (:func:`network.analysis.rank.leave_one_out`'s
+    Each line on the route is taken away in turn (``network.analysis.rank.leave_one_out``'s
     rule) and the goal is evaluated again.
 
     Parameters

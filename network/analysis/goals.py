@@ -108,7 +108,7 @@ def read_goals(path: str | os.PathLike | None = None) -> list[Goal]:
 
 
 def check_goal_ids(goals: Sequence[Goal], plan, file: str = "goals") -> None:
-    """Raise :class:`DataError` if a goal names a node or unit the plan doesn't have."""
+    """Raise ``DataError`` if a goal names a node or unit the plan doesn't have."""
     from ..model.plan import close_matches
 
     probs = []
@@ -127,7 +127,7 @@ def check_goal_ids(goals: Sequence[Goal], plan, file: str = "goals") -> None:
 
 
 def evaluate_goals(graph, goals: Sequence[Goal], units=None) -> pd.DataFrame:
-    """Verdicts of ``goals`` on one phase (columns :data:`GOAL_COLUMNS`).
+    """Verdicts of ``goals`` on one phase (columns ``GOAL_COLUMNS``).
 
     Parameters
     ----------
@@ -230,13 +230,13 @@ def check_goals(years: Iterable[int] | None = None, scenario=None, goals=None, *
     Parameters
     ----------
     years : iterable of int, optional
-        Default: :func:`plan_years` of the plan (every year in which it changes, 2020–2035).
+        Default: ``plan_years`` of the plan (every year in which it changes, 2020–2035).
     scenario : Scenario, path, name or Phase, optional
         A phase's scenario, settings and streets are used (its year is not).
     goals : list of Goal or path, optional
         Defaults to the scenario's goals file, else ``scenarios/goals.toml``.
     settings, streets, plan
-        As for :meth:`network.Phase.of`.
+        As for ``network.Phase.of``.
 
     Returns
     -------
@@ -246,7 +246,7 @@ def check_goals(years: Iterable[int] | None = None, scenario=None, goals=None, *
         for the years asked. Unreachable destinations have ``minutes = inf`` and
         ``passed = False``. The verdicts of the plan years *not* asked (up to the last
         year asked) are kept in ``table.attrs["passed_by_year"]``, so that
-        :func:`first_year_met` counts every phase, not only the years shown.
+        ``first_year_met`` counts every phase, not only the years shown.
     """
     from ..model.phase import Phase
 
@@ -278,7 +278,7 @@ def first_year_met(table: pd.DataFrame) -> pd.DataFrame:
     """Per goal, the first year it is met and stays met (``<NA>`` if not by the last year).
 
     Every phase counts: the years of ``table`` and, when the table comes from
-    :func:`check_goals`, the plan years it evaluated but did not show
+    ``check_goals``, the plan years it evaluated but did not show
     (``table.attrs["passed_by_year"]``). A goal met in the first year checked (2020) has
     that year: it was met by then.
 

@@ -1,14 +1,14 @@
 """Hubs and freight: who lives within reach of each hub, and what the freight links connect.
 
-:func:`hub_catchments` counts the residents (2020 census, the six county-level units of the
+``hub_catchments`` counts the residents (2020 census, the six county-level units of the
 population table) within 30, 60 and 90 minutes of each hub open in a phase, with a car
 (``mode="any"``) and without one (``mode="transit"``); times run from the hub outward.
 
-:func:`freight_links` reports each link of ``freight.csv`` in a phase: whether it is open,
+``freight_links`` reports each link of ``freight.csv`` in a phase: whether it is open,
 its length, and — honestly scoped — what it connects by road (the port to the rail freight
 terminal: km and minutes by car over the phase's roads). No freight service is modelled:
 no boat, train or lorry timetables, tonnage, costs or transshipment times.
-:func:`waterway_status` says whether the 涪江 is navigable end to end from 遂宁 in a year,
+``waterway_status`` says whether the 涪江 is navigable end to end from 遂宁 in a year,
 and which links block it.
 """
 
@@ -73,7 +73,7 @@ def _catchments(phase, bands_min, modes, cell_m, kinds) -> pd.DataFrame:
 
 
 def catchment_table(catchments: pd.DataFrame) -> pd.DataFrame:
-    """:func:`hub_catchments` as one row per hub: residents within each limit, car and
+    """``hub_catchments`` as one row per hub: residents within each limit, car and
     transit side by side (columns ``car ≤30 min`` …)."""
     if catchments.empty:
         return pd.DataFrame()

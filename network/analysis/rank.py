@@ -2,7 +2,7 @@
 
 The phase graph is built and compiled once. For each line in service that no scheduled
 service runs over (roads), its edges are masked out of the compiled graph
-(:meth:`~network.engine.routing.CompiledGraph.without_lines`) and the trips are re-routed:
+(``without_lines``) and the trips are re-routed:
 exact, since nothing else depends on those edges. A line that services run over (rail) is
 rebuilt without it instead: its trains' frequencies shape the waits at every station they
 share with other services, which a mask cannot undo. Three measures (``by``):
@@ -188,7 +188,7 @@ def _margin_loss(before: float, after: float) -> float:
 
 
 def ranking_table(rows: list[dict], phase, by: str = "person-minutes") -> pd.DataFrame:
-    """Leave-one-out rows as the sorted ranking table (columns :data:`RANK_COLUMNS`)."""
+    """Leave-one-out rows as the sorted ranking table (columns ``RANK_COLUMNS``)."""
     out = pd.DataFrame(rows)
     lines = phase.plan.lines
     out["name_zh"] = [lines[i]["name_zh"] for i in out["line_id"]]
@@ -229,7 +229,7 @@ def rank_lines(phase, *, by: str = "person-minutes", trips: pd.DataFrame | None 
         The measure the table is sorted by (see the module docstring); every row has all
         three columns where computed.
     trips : DataFrame, optional
-        ``origin, destination, weight``; defaults to :func:`default_trips`.
+        ``origin, destination, weight``; defaults to ``default_trips``.
     goals : list of Goal, optional
         Goals whose verdict and margin are re-checked without each line.
     lines : list of str, optional
@@ -244,7 +244,7 @@ def rank_lines(phase, *, by: str = "person-minutes", trips: pd.DataFrame | None 
     Returns
     -------
     pandas.DataFrame
-        Sorted by ``benefit`` (descending), columns :data:`RANK_COLUMNS`.
+        Sorted by ``benefit`` (descending), columns ``RANK_COLUMNS``.
     """
     from functools import partial
 

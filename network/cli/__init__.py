@@ -1,7 +1,7 @@
 """Command-line interface: ``python -m network COMMAND ...`` (or ``suining-network``).
 
-Thin by design: parse (:mod:`.parser`), call the API, print. Each command lives in a
-module of its group (:mod:`.query`, :mod:`.jobs`, :mod:`.layers`), which registers it.
+Thin by design: parse (``.parser``), call the API, print. Each command lives in a
+module of its group (``.query``, ``.jobs``, ``.layers``), which registers it.
 
 Exit codes: 0 success, 2 bad input (one line per problem, naming the file, the record and
 the key), 1 internal error (one line; the traceback with ``SUINING_DEBUG=1``).

@@ -1,7 +1,7 @@
 """Commands that write a folder: ``run``, ``compare``, ``rank``, ``maps``.
 
 Each checks ``--out`` before any work, stages everything in a hidden folder beside it and
-swaps it in only when the whole job succeeded (:func:`network.io.output_dir`).
+swaps it in only when the whole job succeeded (``network.io.output_dir``).
 """
 
 from __future__ import annotations

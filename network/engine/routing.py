@@ -1,12 +1,12 @@
 """Routing engine: compile a graph once into arrays and route with scipy.
 
-:func:`compile_graph` turns a ``MultiDiGraph`` into a :class:`CompiledGraph`: a CSR matrix
+``compile_graph`` turns a ``MultiDiGraph`` into a ``CompiledGraph``: a CSR matrix
 of travel times (the *minimum* over parallel edges — adding them up, as a plain sparse
 conversion does, would be wrong), aligned arrays of edge length, term, mode and line, the
 node index, metric coordinates and a KD-tree over the street nodes. Routing then runs
 ``scipy.sparse.csgraph.dijkstra`` with ``limit`` and many origins per call.
 
-:func:`travel_times` returns a node-indexed table of minutes; :func:`od_times` returns per
+``travel_times`` returns a node-indexed table of minutes; ``od_times`` returns per
 origin–destination pair the minutes, the km, the lines used and every time term.
 """
 
@@ -80,7 +80,7 @@ class CompiledGraph:
     phase : Phase or None
         The phase this graph was compiled from (population units, settings).
     masked : tuple of str
-        Lines left out (:meth:`without_lines`).
+        Lines left out (``without_lines``).
     """
 
     G: nx.MultiDiGraph
@@ -104,7 +104,7 @@ class CompiledGraph:
 
     @property
     def settings(self):
-        """The phase's :class:`~network.model.settings.Settings`."""
+        """The phase's ``Settings``."""
         from ..model.settings import Settings
 
         if self.phase is not None:
@@ -122,7 +122,7 @@ class CompiledGraph:
         Exact for lines no scheduled service runs over. For a rail line it is not the
         same as removing the line: the waits of the other trains at shared stations were
         computed with its trains' frequencies, and a mask leaves them as they were. Build
-        the phase without the line for that (:func:`network.analysis.rank.leave_one_out`
+        the phase without the line for that (``network.analysis.rank.leave_one_out``
         does).
         """
         drop = {self.line_code(x) for x in line_ids} - {None}
@@ -187,7 +187,7 @@ def compile_graph(G: nx.MultiDiGraph, refresh: bool = False, phase=None) -> Comp
     Parameters
     ----------
     G : networkx.MultiDiGraph
-        A graph following the schema of :func:`network.validate_graph`.
+        A graph following the schema of ``network.validate_graph``.
     refresh : bool
         Recompile even if a cached compilation looks current.
     phase : Phase, optional
@@ -214,7 +214,7 @@ def compile_graph(G: nx.MultiDiGraph, refresh: bool = False, phase=None) -> Comp
 
 
 def compiled(graph) -> CompiledGraph:
-    """A :class:`CompiledGraph` from a phase, a compiled graph or a networkx graph."""
+    """A ``CompiledGraph`` from a phase, a compiled graph or a networkx graph."""
     if isinstance(graph, CompiledGraph):
         return graph
     if isinstance(graph, nx.MultiDiGraph | nx.DiGraph):
@@ -364,7 +364,7 @@ def od_times(graph, pairs: Iterable[tuple], mode: str = "any", paths: bool = Fal
         trip that takes no scheduled vehicle), ``km``, ``lines`` and
         ``services`` (ids in travel order, joined by ``;``: plain text, so the table goes
         to a GeoPackage or CSV as it is) and one ``<term>_min`` column per term of
-        :data:`~network.vocab.TERMS` (they add up to ``total_min``).
+        ``TERMS`` (they add up to ``total_min``).
     """
     pairs = list(pairs)
     cg = compiled(graph)
@@ -393,7 +393,7 @@ def od_times(graph, pairs: Iterable[tuple], mode: str = "any", paths: bool = Fal
 def shortest_km(graph, pairs: Iterable[tuple], mode: str = "road") -> np.ndarray:
     """Length of the *shortest* path between each pair, km (not the fastest route's).
 
-    The same network and access rules as :func:`od_times`, routed by length instead of
+    The same network and access rules as ``od_times``, routed by length instead of
     time: the like-for-like figure to set beside a shortest-path distance from another
     source (``od_times`` reports the km of the fastest route, which may be longer).
 

@@ -24,7 +24,7 @@ How it is computed, and why it is exact:
   ~2.7 % longer than the straight line). The spread is a chamfer distance transform with
   weighted seeds, computed in raster sweeps (after Borgefors, 1986): on a rectangle,
   every shortest 16-neighbourhood path uses two adjacent move directions and can be
-  reordered to follow the order of the sweeps (see :func:`_spread`). It therefore equals
+  reordered to follow the order of the sweeps (see ``_spread``). It therefore equals
   a Dijkstra search over the 16-connected grid graph (the test suite checks this against
   ``scipy.sparse.csgraph.dijkstra``), without building that graph, in memory for the
   cells alone.

@@ -1,7 +1,7 @@
 """Walking surfaces: the last leg of a public-transport trip, spread over the grid.
 
 Without a car, a place is reached by walking from where a ride ends (a bus stop, a station
-door, a metro exit) or from the origin itself. :func:`transit_surface` routes the
+door, a metro exit) or from the origin itself. ``transit_surface`` routes the
 ``transit`` layer from the origins, takes as *seeds* the nodes where a walk can begin — the
 origins and every street node or alighting gate reached by a ride or a station exit, not
 by another walk (so no two walks chain) — and gives each cell the best seed time plus the
@@ -9,7 +9,7 @@ straight-line walk × ``detour_factor`` at ``walk_speed_kph``, for cells within
 ``walk_max_km`` of the seed (the same per-leg limit the graph's walking edges obey). The
 metro's walking links from a station to a city centre count as walks too.
 
-The grid is the one :func:`network.engine.surface.node_surface` uses (extent snapped to a
+The grid is the one ``network.engine.surface.node_surface`` uses (extent snapped to a
 lattice of ``cell_m``), so transit and car surfaces of a phase are cell for cell comparable.
 """
 

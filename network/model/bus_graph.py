@@ -1,12 +1,12 @@
 """Buses and walking as pieces of the phase graph: the public-transport network without a car.
 
-**Buses** (:mod:`network.model.buses`) reuse the rail service model
-(:mod:`network.model.transit`): each route direction is a pattern of *calls* with
+**Buses** (``network.model.buses``) reuse the rail service model
+(``network.model.transit``): each route direction is a pattern of *calls* with
 per-route platform nodes (``route|k|dep``, ``route|k|arr``) at each call, so that
 
 * ``stop_in → dep`` is the **wait** term: half the combined headway of the routes that call
   here and at this route's next call (the same rule and cap, ``max_wait_min``, as trains),
-  with the headway of :attr:`Settings.bus_period`;
+  with the headway of ``Settings.bus_period``;
 * ``dep → arr`` of the next call is the **in-vehicle** term: the car time over the fastest
   road path between the two calls (restricted to the route's ``roads`` if it names any)
   divided by ``speed_share``; the ride carries every road line it runs over (``lines``);
@@ -23,7 +23,7 @@ and take the fastest road path, expressways included.
 **Walking.** Each bus call location ``P`` has two gates, ``P|bus_in`` and ``P|bus_out``; each
 rail station ``S`` has ``S|walk_in`` (→ concourse: entry term) and ``S|walk_out`` (from every
 arrival platform: exit term). Walking edges (mode ``walk``) join every street node to the
-*in* gates within :attr:`Settings.walk_max_km` and the *out* gates to every street node within
+*in* gates within ``Settings.walk_max_km`` and the *out* gates to every street node within
 it (straight line × ``detour_factor`` at ``walk_speed_kph``); a change at the same stop is
 ``P|bus_out → P|bus_in`` (0 min). Walking never joins two street nodes directly, so a walk
 leg is never longer than ``walk_max_km``. The router labels a walk by where it falls in the
@@ -54,7 +54,7 @@ WALK_IN, WALK_OUT = "|walk_in", "|walk_out"
 
 @dataclass(frozen=True)
 class _Pattern:
-    """One direction of a bus route, as the wait rule of :func:`transit._waits` needs it."""
+    """One direction of a bus route, as the wait rule of ``transit._waits`` needs it."""
 
     id: str
     route: str

@@ -4,7 +4,7 @@ A route is a list of stops (nodes of ``nodes.csv`` or hubs of ``hubs.csv``) with
 per period (``peak``, ``offpeak``), a running speed as a stated share of the car speed on
 the same roads (``speed_share``), a dwell per intermediate listed stop and the years it
 runs. It runs both ways (the file is direction-agnostic). Between consecutive stops it
-follows the fastest road path of the phase (:mod:`network.model.bus_graph`), restricted
+follows the fastest road path of the phase (``network.model.bus_graph``), restricted
 to the roads it names in ``roads`` when it names any.
 
 Riders board either **along** the route (a stopping public bus: it stops every few hundred
@@ -12,10 +12,10 @@ metres, so it can be boarded and left at any street node of its path; the stops 
 not listed cost no dwell, because ``speed_share`` already includes them) or only at its
 listed **stops** (coaches and booked vans).
 
-:func:`read_bus_routes` checks the file, every problem naming the file, the route and the
+``read_bus_routes`` checks the file, every problem naming the file, the route and the
 field: an unknown stop or road, a headway ≤ 0, a stop farther than
-:data:`STOP_OFF_ROAD_MAX_KM` from every road of the plan (unless it is linked to the place it
-serves within :data:`SERVED_PLACE_MAX_KM`, as stations and hubs are) …
+``STOP_OFF_ROAD_MAX_KM`` from every road of the plan (unless it is linked to the place it
+serves within ``SERVED_PLACE_MAX_KM``, as stations and hubs are) …
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ class BusRoute:
     ----------
     id : str
     kind : str
-        One of :data:`network.vocab.BUS_KINDS`.
+        One of ``network.vocab.BUS_KINDS``.
     stops : tuple of str
         Node or hub ids in order.
     headway_peak_min, headway_offpeak_min : float
@@ -74,7 +74,7 @@ class BusRoute:
     dwell_min : float
         Minutes per intermediate listed stop.
     boards : str
-        ``along`` or ``stops`` (:data:`network.vocab.BUS_BOARDING`).
+        ``along`` or ``stops`` (``network.vocab.BUS_BOARDING``).
     roads : tuple of str
         Road line ids the route keeps to (empty: the fastest road path).
     first_year, last_year : int or None
@@ -147,7 +147,7 @@ def read_bus_routes(path: Path, nodes: pd.DataFrame, hubs: pd.DataFrame,
 
 def check_route(rec: dict, rid: str, checker: StopChecker, c: Collector,
                 prefix: str = "") -> BusRoute | None:
-    """A :class:`BusRoute` from a record (a CSV row or a scenario table), or ``None``.
+    """A ``BusRoute`` from a record (a CSV row or a scenario table), or ``None``.
 
     Problems go to ``c``, each naming ``rid`` and the field as ``prefix + field``.
     """

@@ -2,7 +2,7 @@
 
 This module owns the file formats: it reads ``nodes.csv``, ``lines.geojson``,
 ``upgrades.csv`` and ``population.csv``, checks every record, and returns a
-:class:`~network.plan.Plan`. A bad record raises one :class:`~network.errors.DataError`
+``Plan``. A bad record raises one ``DataError``
 that names the file, the record id and the field of *every* problem found.
 """
 
@@ -236,7 +236,7 @@ def read_population(path: Path, nodes: pd.DataFrame) -> tuple[pd.DataFrame, list
 
 
 def load_plan(data_dir: str | os.PathLike | None = None):
-    """Load and validate the curated data; return the :class:`~network.plan.Plan`.
+    """Load and validate the curated data; return the ``Plan``.
 
     Parameters
     ----------

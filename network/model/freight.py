@@ -3,7 +3,7 @@
 Each record is a link between two places of ``nodes.csv`` or ``hubs.csv`` (the port, the
 locks, the rail freight terminal) with a ``status`` and an ``open_year``: a channel is
 *open* in a year when it is navigable between its two ends. No freight service is modelled
-(no boat, train or lorry timetable, no tonnage): :func:`network.analysis.hubs.freight_links`
+(no boat, train or lorry timetable, no tonnage): ``network.analysis.hubs.freight_links``
 reports what the links connect and, by road, how far and how long.
 """
 

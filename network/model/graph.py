@@ -2,14 +2,14 @@
 
 The access rule is built into the graph's shape:
 
-* **Rail services** (:mod:`network.model.transit`). Each service has its own platform
+* **Rail services** (``network.model.transit``). Each service has its own platform
   nodes at each call. A passenger reaches them only through the station: ``station →
   concourse`` (entry term), ``concourse → dep`` (wait term: half the combined headway of
   the services going that way), ``dep → arr`` of the next call (in-vehicle term),
   ``arr → dep`` at the same call (dwell term), ``arr → station`` (exit term) or ``arr →
   concourse`` (transfer term). No edge leaves a train between calls.
 * **Metro** at the far ends (成都, 重庆): stations, lines, changes and walking links to
-  the main rail stations and the city centres (:mod:`network.model.transit`).
+  the main rail stations and the city centres (``network.model.transit``).
 * **Expressways.** Each line has a carriageway node at each interchange (``line|ic``).
   Local traffic joins it only at an interchange with ``access=yes`` (entry/exit terms);
   two expressways meeting at an interchange are joined by a transfer edge.
@@ -19,15 +19,15 @@ The access rule is built into the graph's shape:
 * **Access.** Each station and interchange is linked to the place it serves by access
   and egress edges (straight-line distance × detour factor at the urban speed of a city
   centre or the local speed of a county seat or town).
-* **Hubs** open in the year (:mod:`network.model.hubs`: the airport, the port, passenger
+* **Hubs** open in the year (``network.model.hubs``: the airport, the port, passenger
   hubs, bus terminals) are street nodes linked like stations.
-* **Buses and walking** (:mod:`network.model.bus_graph`): bus routes as frequency-based
+* **Buses and walking** (``network.model.bus_graph``): bus routes as frequency-based
   services on the roads, with per-route platforms, and walking legs to and from stops and
   stations: the public-transport network of ``mode="transit"``.
 
 Edge attributes: ``mode`` (rail, metro, bus, walk, expressway, trunk, access, and street
-for OSM roads attached by :mod:`network.model.streets`), ``term`` (one of
-:data:`network.vocab.TERMS`), ``line_id`` ("" if none), ``length_m``, ``speed_kph``
+for OSM roads attached by ``network.model.streets``), ``term`` (one of
+``network.vocab.TERMS``), ``line_id`` ("" if none), ``length_m``, ``speed_kph``
 (0 for pure time penalties), ``travel_time_s``; rides also ``lines`` (every line the ride
 runs over) and ``service``. Node attributes: ``x``, ``y`` (lon, lat), ``kind``,
 ``name_zh``, ``name_en``, ``layer`` (street, rail, metro, bus, walk, expressway); platforms
@@ -255,7 +255,7 @@ def validate_graph(G: nx.MultiDiGraph, max_report: int = 20) -> None:
 
     Checks ``G.graph["crs"]``; node ``x``, ``y``, ``kind``, ``name_zh``, ``name_en``; edge
     ``mode``, ``line_id``, ``length_m`` (≥ 0), ``speed_kph`` (≥ 0), ``travel_time_s``
-    (≥ 0, finite) and ``term`` (one of :data:`~network.settings.TERMS`).
+    (≥ 0, finite) and ``term`` (one of ``TERMS``).
 
     Raises
     ------
@@ -289,7 +289,7 @@ def validate_graph(G: nx.MultiDiGraph, max_report: int = 20) -> None:
 
 
 def graph_to_gdfs(G: nx.MultiDiGraph, nodes: bool = True, edges: bool = True):
-    """Convert the graph to GeoDataFrames, like :func:`osmnx.graph_to_gdfs`.
+    """Convert the graph to GeoDataFrames, like ``osmnx.graph_to_gdfs``.
 
     Returns
     -------

@@ -8,9 +8,9 @@ a hub is in a phase from its opening year, and a scenario can change both
 (``[[hubs.modify]]``). A hub without a position (``lon``/``lat`` empty) is information
 only and never enters a graph.
 
-In the phase graph (:func:`add_hubs`) an open hub is a street node of its own kind, linked
+In the phase graph (``add_hubs``) an open hub is a street node of its own kind, linked
 like a station: to the place it ``serves`` and to the nearest road node (car access,
-:func:`network.model.graph._add_access_edges`); a hub at a node of ``nodes.csv`` (``node``,
+``network.model.graph._add_access_edges``); a hub at a node of ``nodes.csv`` (``node``,
 e.g. 遂宁站) is also joined to that node by a walk of 0 m.
 """
 
@@ -157,7 +157,7 @@ def add_hubs(G: nx.MultiDiGraph, hubs: pd.DataFrame, year: int) -> list[str]:
     """Add the hubs open in ``year`` as street nodes; return their ids.
 
     A hub gets ``kind`` (its hub kind), ``hub=True`` and ``serves``; its car access edges
-    are added with the stations' (:func:`network.model.graph._add_access_edges`). A hub at
+    are added with the stations' (``network.model.graph._add_access_edges``). A hub at
     a node of the graph is joined to it by walking edges of 0 m both ways.
     """
     added = []

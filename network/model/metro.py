@@ -6,7 +6,7 @@ converted from GCJ-02) and ``metro_links.csv`` (walking links from main rail sta
 city centres to metro stations).
 
 A line is in a phase from its ``open_year``. Where no source gives one, the line is taken
-to be open from the year of the data snapshot (:data:`SNAPSHOT_YEAR`, January 2025) and
+to be open from the year of the data snapshot (``SNAPSHOT_YEAR``, January 2025) and
 not before: an assumption that can only make early phases slower, never faster.
 """
 

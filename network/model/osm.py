@@ -2,20 +2,20 @@
 
 This module owns the street layer below the plan networks:
 
-* :func:`load_roads` reads drivable roads from a local OSM XML extract (``.osm``,
+* ``load_roads`` reads drivable roads from a local OSM XML extract (``.osm``,
   ``.osm.xml``, optionally ``.gz``/``.bz2``), from an OSMnx GraphML file saved earlier,
   or, only with ``online=True``, downloads them for a place name or a polygon. Each edge
-  gets a speed (the ``maxspeed`` tag where present, else :data:`SPEED_KPH_BY_HIGHWAY`)
+  gets a speed (the ``maxspeed`` tag where present, else ``SPEED_KPH_BY_HIGHWAY``)
   and a travel time; the result follows the project graph schema (mode ``street``, term
   ``access``). Loads are cached in a binary file (numpy ``.npz``, no pickle), reused
   while the source is unchanged; it reloads a 100k-node street graph in about a second,
   where GraphML took 20 s (``benchmarks/bench_osm.py``).
 
-:func:`network.model.streets.attach_roads` joins the loaded roads to a phase graph.
+``network.model.streets.attach_roads`` joins the loaded roads to a phase graph.
 
 Licence. OpenStreetMap data is © OpenStreetMap contributors and available under the Open
 Database Licence (ODbL 1.0). Any map, table or file derived from these roads must carry
-the attribution :data:`ATTRIBUTION` (it is recorded in ``G.graph["osm"]["attribution"]``)
+the attribution ``ATTRIBUTION`` (it is recorded in ``G.graph["osm"]["attribution"]``)
 and a derived database that is distributed must be offered under the ODbL.
 
 OSMnx is an optional dependency (``pip install 'suining-network[osm]'``); it is imported
@@ -158,7 +158,7 @@ def is_drivable(data: Mapping[str, Any]) -> bool:
     """Whether a way (edge attributes) is a public drivable road.
 
     Like OSMnx's ``drive_service`` filter, with an allow-list: ``highway`` in
-    :data:`SPEED_KPH_BY_HIGHWAY` (every class, for an edge OSMnx merged from several ways:
+    ``SPEED_KPH_BY_HIGHWAY`` (every class, for an edge OSMnx merged from several ways:
     a street merged with a footway must not let cars use the footway), not ``area=yes``,
     not closed to motor vehicles (``access``/``motor_vehicle``/``motorcar`` = no/private,
     unless a more specific tag allows cars), not a parking aisle, emergency or private
@@ -201,8 +201,8 @@ def load_roads(source: str | os.PathLike | Any, *, online: bool = False,
         Allow downloading from Nominatim/Overpass. Off by default: the planner runs offline.
     cache_dir : path, optional
         Where loads are cached (binary ``.npz``), one file per source (key: path, size, mtime and
-        SHA-256 of the file, or the place name / polygon WKT; plus :data:`LOADER_VERSION`).
-        Default :func:`default_cache_dir`; ``False`` disables the cache.
+        SHA-256 of the file, or the place name / polygon WKT; plus ``LOADER_VERSION``).
+        Default ``default_cache_dir``; ``False`` disables the cache.
     timeout_s : float
         Network timeout per request for online loads, s.
     retain_all : bool
@@ -368,7 +368,7 @@ def _save_npz(G: nx.MultiDiGraph, path: str | os.PathLike) -> None:
 
 
 def _load_npz(path: Path) -> nx.MultiDiGraph:
-    """Read a street graph written by :func:`_save_npz`.
+    """Read a street graph written by ``_save_npz``.
 
     The graph is assembled straight into networkx's dict-of-dicts (the documented layout
     of ``MultiDiGraph``: ``_node``, ``_succ``/``_adj`` and ``_pred``, sharing each key

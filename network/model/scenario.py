@@ -277,7 +277,7 @@ class Scenario(_Strict):
     upgrades : list of Upgrade
         Dated changes to lines (speed limits, operating speeds).
     settings : dict
-        Overrides of :class:`network.Settings` fields.
+        Overrides of ``network.Settings`` fields.
     run : RunOptions
         Origins, band limits (min), grid cell (m), goals file and outputs;
         ``report_transit`` adds the hub catchment and car-versus-transit tables to the
@@ -306,7 +306,7 @@ class Scenario(_Strict):
         """The ``osm`` extract, resolved relative to the scenario file.
 
         A value that names no file is returned as given: a place name, which
-        :func:`network.model.osm.load_roads` downloads only when asked to go online.
+        ``network.model.osm.load_roads`` downloads only when asked to go online.
         """
         if not self.osm:
             return None
@@ -490,7 +490,7 @@ def resolve_scenario_path(path: str | os.PathLike) -> Path:
 
 
 def resolve_scenario(scenario) -> Scenario | None:
-    """A :class:`Scenario` from an object, a path or a name in ``scenarios/`` (or None)."""
+    """A ``Scenario`` from an object, a path or a name in ``scenarios/`` (or None)."""
     if scenario is None or isinstance(scenario, Scenario):
         return scenario
     return read_scenario(scenario)

@@ -1,8 +1,8 @@
 """Scenario keys for hubs and buses: ``[[hubs.modify]]``, ``[[buses.modify]]``, ``[[buses.add]]``.
 
-Part of the scenario file format of :mod:`network.model.scenario` (which validates and
-reports them like every other key); applied to the plan by :mod:`network.model.hubs` and
-:mod:`network.model.buses`. See ``docs/transit.md``.
+Part of the scenario file format of ``network.model.scenario`` (which validates and
+reports them like every other key); applied to the plan by ``network.model.hubs`` and
+``network.model.buses``. See ``docs/transit.md``.
 """
 
 from __future__ import annotations

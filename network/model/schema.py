@@ -1,19 +1,19 @@
 """The scenario file's JSON Schema and key reference, generated from the validating models.
 
-Scenario files are validated by the pydantic models of :mod:`network.model.scenario` and
-:class:`network.Settings`. This module turns the same models into
+Scenario files are validated by the pydantic models of ``network.model.scenario`` and
+``network.Settings``. This module turns the same models into
 
-* a JSON Schema (:func:`scenario_schema`), shipped as ``network/scenario.schema.json``,
+* a JSON Schema (``scenario_schema``), shipped as ``network/scenario.schema.json``,
   which editors read to complete and check TOML (VS Code with Even Better TOML, taplo:
   put ``#:schema`` and the file's path on the first line of a scenario file);
-* the Markdown key reference of the documentation (:func:`scenario_reference`): every
+* the Markdown key reference of the documentation (``scenario_reference``): every
   key with its type, unit, default, allowed values and an example.
 
 Both are generated, never written by hand, so they cannot drift from what the validator
 accepts; ``tests/test_workbench.py`` checks that the shipped files equal the generated
 ones. Regenerate them with ``python -m network.model.schema`` (``make docs`` does).
 
-The models say what a key *is*; :data:`KEY_DOCS` says what it *means*, with an example.
+The models say what a key *is*; ``KEY_DOCS`` says what it *means*, with an example.
 A key of the models without an entry there (or an entry without a key) fails the tests.
 """
 
@@ -36,7 +36,7 @@ REFERENCE_PATH = Path(__file__).resolve().parents[2] / "docs" / "reference" / "s
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 #: Meaning and an example of every scenario key outside ``[settings]`` (whose meanings are
-#: the descriptions of :class:`network.Settings`), by table and key.
+#: the descriptions of ``network.Settings``), by table and key.
 KEY_DOCS: dict[str, dict[str, tuple[str, Any]]] = {
     "Scenario": {
         "name": ("Short id of the scenario: names the output folder and labels maps and "
@@ -288,7 +288,7 @@ def scenario_schema() -> dict:
     """The JSON Schema (2020-12) of a scenario file, from the validating models.
 
     Unknown keys are refused at every level (``additionalProperties: false``), as the
-    validator refuses them; ``[settings]`` lists every :class:`network.Settings` field.
+    validator refuses them; ``[settings]`` lists every ``network.Settings`` field.
     A few checks need the whole file (``compare_year`` before ``year``, ids that exist in
     the plan): ``python -m network validate`` makes them.
     """
@@ -316,7 +316,7 @@ def scenario_schema() -> dict:
 
 
 def scenario_schema_text() -> str:
-    """:func:`scenario_schema` as the text of ``scenario.schema.json``."""
+    """``scenario_schema`` as the text of ``scenario.schema.json``."""
     return json.dumps(scenario_schema(), indent=2, ensure_ascii=False) + "\n"
 
 

@@ -7,12 +7,12 @@ separate services. Each row says which years it runs and whether it is ``observe
 published timetable fact), a ``target`` (a promise) or an ``assumption``.
 
 A rail line open in a year that no service running that year covers gets an *implicit*
-all-stops service at the headway of its class (:attr:`Settings.headway_min`):
+all-stops service at the headway of its class (``Settings.headway_min``):
 scenario-added lines and the test plans work without a services table. A line whose
 record says
 ``passenger_service: false`` (the old single-track 达成 line west of 遂宁) has none.
 
-:func:`read_services` validates the table; :func:`services_in` returns the services that
+``read_services`` validates the table; ``services_in`` returns the services that
 run in a year, with their calls placed along their lines (cumulative km).
 """
 
@@ -152,7 +152,7 @@ def read_services(path: Path, lines: dict[str, dict]) -> tuple[list[Service], li
 
 def _place(rec: dict, rid: str, lines: dict[str, dict], c: Collector,
            key_lines: str = "lines", key_calls: str = "calls") -> Service | None:
-    """A :class:`Service` with its calls placed along its lines (or ``None`` + problems)."""
+    """A ``Service`` with its calls placed along its lines (or ``None`` + problems)."""
     line_ids, calls = _split(rec.get("lines", "")), _split(rec.get("calls", ""))
     for lid in line_ids:
         if lid not in lines:

@@ -6,7 +6,7 @@ A door-to-door time is the sum of visible terms::
 
 Each term is computed from a named parameter below, in the unit its name says. Scenario
 files may override any of them (``[settings]`` table); analysts pass their own
-:class:`Settings` to :meth:`network.Phase.of`.
+``Settings`` to ``network.Phase.of``.
 
 Every field is bounded: a value outside its stated range (a negative dwell, an infinite
 speed, a CRS in degrees) is refused when the scenario is validated, never routed.

@@ -1,8 +1,8 @@
 """Local streets under a phase: attach loaded OpenStreetMap roads to a phase graph.
 
-:func:`attach_roads` returns a new graph with the roads added and the plan's street nodes
+``attach_roads`` returns a new graph with the roads added and the plan's street nodes
 (places, stations, interchange gates, trunk-road nodes) snapped to the nearest road node.
-:func:`roads_for` loads an extract once per process (:func:`network.model.osm.load_roads`
+``roads_for`` loads an extract once per process (``network.model.osm.load_roads``
 caches it on disk as well).
 
 Licence: OpenStreetMap data is © OpenStreetMap contributors, ODbL 1.0; the attribution is
@@ -34,7 +34,7 @@ _ROADS: dict = {}  # loaded OSM roads by (source, size, mtime): one load per pro
 
 
 def roads_for(source: str | os.PathLike, online: bool = False) -> nx.MultiDiGraph:
-    """Roads of ``source`` (see :func:`network.model.osm.load_roads`), loaded once per process."""
+    """Roads of ``source`` (see ``network.model.osm.load_roads``), loaded once per process."""
     from .osm import load_roads
 
     p = Path(source)
@@ -54,18 +54,18 @@ def attach_roads(G: nx.MultiDiGraph, roads: nx.MultiDiGraph, *, snap_max_m: floa
     """A new graph: ``G`` with the road network added and the plan's street nodes snapped.
 
     Every plan node on the street layer (places, stations, interchange gates, trunk-road
-    nodes: :data:`network.vocab.STREET_KINDS`) is linked both ways to its nearest road
+    nodes: ``network.vocab.STREET_KINDS``) is linked both ways to its nearest road
     node on the street layer, when that is within ``snap_max_m``. Connector edges have
     mode ``street``, term ``access``, the straight-line length in ``settings.metric_crs``
     and ``settings.local_speed_kph``. A node farther away keeps only its straight-line
-    access edges (the fallback); one :class:`OSMSnapWarning` names all such nodes.
+    access edges (the fallback); one ``OSMSnapWarning`` names all such nodes.
 
     Parameters
     ----------
     G : networkx.MultiDiGraph
-        A phase graph (:func:`network.graph_as_of`); not modified.
+        A phase graph (``network.graph_as_of``); not modified.
     roads : networkx.MultiDiGraph
-        From :func:`load_roads`; not modified.
+        From ``load_roads``; not modified.
     snap_max_m : float
         Largest snapping distance, m.
     settings : Settings, optional

@@ -1,6 +1,6 @@
 """Rail services and the metro as pieces of the phase graph.
 
-**Rail services** (:mod:`network.model.services`). Each station has a street-level node
+**Rail services** (``network.model.services``). Each station has a street-level node
 and a concourse behind it (``station → concourse``: entry term). Each service has a
 departure and an arrival platform node at each of its calls (``svc|k|dep``,
 ``svc|k|arr``), so that:
@@ -18,7 +18,7 @@ departure and an arrival platform node at each of its calls (``svc|k|dep``,
 * ``svc|k|arr → station`` is the **exit** term, ``svc|k|arr → concourse`` the
   **transfer** term.
 
-**Metro** (:mod:`network.model.metro`). Metro stations are street-level nodes
+**Metro** (``network.model.metro``). Metro stations are street-level nodes
 ``m:<station>`` with a concourse (entry and exit terms); each line has platform nodes per
 station; rides run at the metro schedule speed (dwells included), waits are half the
 metro headway, changes between metro lines cost ``metro_transfer_min``. Walking links
@@ -77,8 +77,8 @@ def _waits(services: list, s: Settings, per_hour=None) -> dict[tuple[str, int], 
     calling at this station and, later, at this service's next stop; capped.
 
     ``per_hour(service)`` gives a service's departures per hour (default: trains per day
-    over the service day, :func:`_per_hour`); bus routes pass their own
-    (:mod:`network.model.bus_graph`), so trains and buses follow the same rule.
+    over the service day, ``_per_hour``); bus routes pass their own
+    (``network.model.bus_graph``), so trains and buses follow the same rule.
     """
     if per_hour is None:
         def per_hour(u):

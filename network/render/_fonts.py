@@ -1,7 +1,7 @@
 """A CJK font for matplotlib, found the same way on every machine.
 
 The project installs one itself: the PyPI package ``pylopdf-fonts-zh-cn`` (a dependency in
-``pyproject.toml``) ships Noto Sans SC (SIL Open Font License 1.1). :func:`find_cjk_font`
+``pyproject.toml``) ships Noto Sans SC (SIL Open Font License 1.1). ``find_cjk_font``
 registers that file with matplotlib *explicitly*, so a font cache built before it was
 installed, or by a stripped test environment, cannot hide it; Debian's
 ``fonts-wqy-microhei`` / ``fonts-noto-cjk`` (installed by ``.ci/run``) and the fonts of the

@@ -7,9 +7,9 @@ and folium relies on that second pass for its own style maps. So any ``{{ … }}
 evaluated — a scenario file could run code through it.
 
 The rule here: every string that comes from a user, a data file or OSM goes through
-:func:`esc` before it reaches folium. :func:`esc` HTML-escapes and also writes ``{`` and
+``esc`` before it reaches folium. ``esc`` HTML-escapes and also writes ``{`` and
 ``}`` as the HTML entities ``&#123;`` and ``&#125;``: Leaflet shows them as braces, and no
-template syntax survives. :func:`check_no_template` is the second line of defence, run on
+template syntax survives. ``check_no_template`` is the second line of defence, run on
 every feature collection and HTML block before it is handed to folium.
 """
 
@@ -83,7 +83,7 @@ class TemplateInjectionError(NetworkError):
 def check_no_template(obj: Any, where: str = "map") -> Any:
     """Raise if any string in ``obj`` (nested dicts/lists) holds ``{{``, ``{%`` or ``{#``.
 
-    Our own code escapes every string with :func:`esc`; this check makes sure nothing
+    Our own code escapes every string with ``esc``; this check makes sure nothing
     slipped through before folium's double template pass sees it.
     """
     stack = [obj]
@@ -104,7 +104,7 @@ class RawHtml(Element):
     """An HTML block added to a folium page as it is, never compiled as a template.
 
     ``folium.Element(text)`` compiles ``text`` as a Jinja2 template; this element's
-    :meth:`render` returns the text itself (after :func:`check_no_template`).
+    ``render`` returns the text itself (after ``check_no_template``).
     """
 
     def __init__(self, text: str, where: str = "page"):

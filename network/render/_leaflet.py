@@ -1,11 +1,11 @@
 """Offline Leaflet: the installed ``xstatic-leaflet`` files inlined as ``data:`` URIs.
 
 folium loads Leaflet, jQuery, Bootstrap and Font Awesome from CDNs, so a saved map is a
-blank page without internet. :func:`make_offline` replaces those links on one map with
+blank page without internet. ``make_offline`` replaces those links on one map with
 ``leaflet.js`` and ``leaflet.css`` from the installed ``xstatic-leaflet`` package, inlined
 as ``data:`` URIs (the CSS images too), so the saved HTML file needs no network at all.
 
-Only Leaflet itself is inlined: the map code in :mod:`network.maps` uses GeoJson layers,
+Only Leaflet itself is inlined: the map code in ``network.maps`` uses GeoJson layers,
 CircleMarkers and plain HTML panels, none of which need jQuery or Bootstrap. Default
 ``L.Marker`` pins work as well (their icon URLs are set to ``data:`` URIs).
 """
@@ -72,13 +72,13 @@ def leaflet_js() -> str:
 
 @functools.cache
 def leaflet_js_uri() -> str:
-    """:func:`leaflet_js` as a ``data:text/javascript`` URI."""
+    """``leaflet_js`` as a ``data:text/javascript`` URI."""
     return _data_uri(leaflet_js().encode("utf-8"), "text/javascript")
 
 
 @functools.cache
 def leaflet_css_uri() -> str:
-    """:func:`leaflet_css` as a ``data:text/css`` URI."""
+    """``leaflet_css`` as a ``data:text/css`` URI."""
     return _data_uri(leaflet_css().encode("utf-8"), "text/css")
 
 

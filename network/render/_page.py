@@ -1,10 +1,10 @@
 """The page around a folium map: offline Leaflet, panes, panels, the page's data and script.
 
 Every map of the package is one self-contained HTML page made here: Leaflet inlined
-(:mod:`._leaflet`), the page CSS (``assets/map.css``) in the head, HTML panels in the body
-(:class:`~._html.RawHtml`, never compiled as a template), and one JSON block ``#sn-data``
+(``._leaflet``), the page CSS (``assets/map.css``) in the head, HTML panels in the body
+(``RawHtml``, never compiled as a template), and one JSON block ``#sn-data``
 read by the page script (``assets/map.js``). The JSON is data, not code: every string in
-it was escaped with :func:`~._html.esc` or built from escaped parts, and ``<``, ``>``, ``&``
+it was escaped with ``esc`` or built from escaped parts, and ``<``, ``>``, ``&``
 are written as ``\\u003c`` … so nothing in it can close the script element.
 """
 
@@ -56,7 +56,7 @@ def new_map(title: str, tiles: str | None, attr: str | None, sources: list[str])
     title : str
         Page title (escaped here).
     tiles, attr : str, optional
-        Web tiles (see :func:`network.render.maps.map_phase`); default none.
+        Web tiles (see ``network.render.maps.map_phase``); default none.
     sources : list of str
         Attribution lines (plain text); the corner shows their short forms.
     """

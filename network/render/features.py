@@ -2,9 +2,9 @@
 
 Each builder returns a list of GeoJSON features whose properties carry ``sn_feature``
 (what it is, for tests and the page script), ``popup``/``tooltip``/``label`` HTML (escaped
-with :func:`~._html.esc`) and ``_style`` (the Leaflet style, taken out by
-:func:`geojson_layer`). Ids of records never reach the viewer: line classes, measures,
-kinds and confidence letters are shown by their names (:mod:`.styles`).
+with ``esc``) and ``_style`` (the Leaflet style, taken out by
+``geojson_layer``). Ids of records never reach the viewer: line classes, measures,
+kinds and confidence letters are shown by their names (``.styles``).
 """
 
 from __future__ import annotations
@@ -107,7 +107,7 @@ def goal_popup(row: Any, names: dict[str, str], met_from: str | None = None) -> 
     row : namedtuple
         A row of a goal table.
     names : dict
-        :func:`network.render.scene.goal_names` of the row.
+        ``network.render.scene.goal_names`` of the row.
     met_from : str, optional
         First year met (or ``"not by 2035"``).
     """
@@ -163,7 +163,7 @@ def line_features(lines: gpd.GeoDataFrame, *, year: int | None = None, serving=N
                   extra=None, style=None, kind: str = "line") -> list[dict]:
     """One feature per line; ``serving`` (ids in service in ``year``) styles the others
     as not open (and calls them ``future-line``). The default style is
-    :func:`network.render.styles.line_style` of the line's state in ``year``."""
+    ``network.render.styles.line_style`` of the line's state in ``year``."""
     simple = simplify_gdf(lines, SIMPLIFY_M["line"])
     out = []
     for rec in lines.itertuples():

@@ -1,17 +1,17 @@
 """Static figures (matplotlib, Agg) of a phase of the plan: the print figure of a run.
 
-:func:`plot_phase` draws an A4-landscape page: the map (county boundaries, isochrone
+``plot_phase`` draws an A4-landscape page: the map (county boundaries, isochrone
 bands, the lines by network and by their state in the year, stations, interchanges,
 places and goal markers, all labelled in Chinese and English, with a scale bar and a
 north arrow; no label crosses the frame), and beside it the legend, the goal table
 (verdict, minutes, limit, margin, first year met) and the goal timeline 2020–2035.
-Given an ``ax``, it draws only the map into it. :func:`save_figure` writes a PNG
+Given an ``ax``, it draws only the map into it. ``save_figure`` writes a PNG
 atomically.
 
-Figures are built on :class:`matplotlib.figure.Figure` with an Agg canvas, never through
+Figures are built on ``matplotlib.figure.Figure`` with an Agg canvas, never through
 pyplot, so nothing depends on (or changes) the session's backend. Chinese text needs a
-CJK font: the project installs one (:mod:`._fonts`); without any the figure is labelled
-in English only and a single :class:`UserWarning` says so.
+CJK font: the project installs one (``._fonts``); without any the figure is labelled
+in English only and a single ``UserWarning`` says so.
 """
 
 from __future__ import annotations
@@ -97,7 +97,7 @@ def plot_phase(phase, *, bands: gpd.GeoDataFrame | bool | None = None,
     ----------
     phase : Phase
     bands, goals, boundaries, origin, bands_min, cell_m
-        As for :func:`network.render.maps.map_phase`: whatever isn't passed is computed
+        As for ``network.render.maps.map_phase``: whatever isn't passed is computed
         (``False`` leaves a layer out). Goals given as a list or a goals file (or by
         default) are also evaluated over the years for the timeline.
     ax : matplotlib.axes.Axes, optional
@@ -246,7 +246,7 @@ def _goal_rows(scene: Scene, cjk: str | None) -> pd.DataFrame:
 def plot_scene(scene: Scene, *, ax: Axes | None = None, title: str | None = None,
                future: bool = True,
                figsize: tuple[float, float] | None = None) -> tuple[Figure, Axes]:
-    """Draw a :class:`network.render.scene.Scene` with matplotlib (see :func:`plot_phase`)."""
+    """Draw a ``network.render.scene.Scene`` with matplotlib (see ``plot_phase``)."""
     cjk = find_cjk_font()
     if cjk is None:
         warnings.warn("no CJK font found (install the project, or fonts-wqy-microhei): the "

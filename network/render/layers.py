@@ -14,7 +14,7 @@ places         point    centre, county seat or town
 goal_points    point    goal, at its destination, with the verdict of the year
 ============== ======== ==========================================================
 
-Field names and types are stable (:data:`FIELDS`): the tests hold them. Each layer has
+Field names and types are stable (``FIELDS``): the tests hold them. Each layer has
 a QGIS style (QML) stored in the GeoPackage's ``layer_styles`` table, the convention by
 which QGIS loads a default style with the layer (lines coloured by network, dashed when
 not open in the year; goals green when met, red when not).
@@ -59,7 +59,7 @@ LAYER_CRS = WGS84
 
 
 def line_state(rec: Mapping, year: int) -> str:
-    """A line's state in ``year`` (:data:`network.vocab.LINE_STATES`).
+    """A line's state in ``year`` (``network.vocab.LINE_STATES``).
 
     ``open`` when its ``open_year`` is ``year`` or earlier (``hypothetical`` if a scenario
     added it), else its status: why it is not open yet (``under_construction`` for a line

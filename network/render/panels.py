@@ -4,7 +4,7 @@ The side panel (top left) holds the title, the year and origin switch and the go
 row per goal with its verdict, minutes against the limit, the margin and the first year it
 is met, and population-share goals as a badge. The legend (bottom right) draws each style
 with the same function the map uses and doubles as the layer switch. Both are plain HTML
-built from :func:`~._html.esc`-escaped parts; the page script swaps the per-year parts.
+built from ``esc``-escaped parts; the page script swaps the per-year parts.
 """
 
 from __future__ import annotations
@@ -166,7 +166,7 @@ def score_html(table: pd.DataFrame | None, year: int) -> str:
 def side_panel(scene: Scene, timeline_uri: str | None = None, title: str | None = None) -> str:
     """The side panel: title, view switch, the goals of the default year, the timeline.
 
-    ``title`` is the title's inner HTML (default :func:`title_html` of the scene's title).
+    ``title`` is the title's inner HTML (default ``title_html`` of the scene's title).
     """
     title = title if title is not None else title_html(*scene.title())
     parts = [f'<div class="sn-title" id="sn-title">{title}</div>', views_html(scene)]
@@ -209,7 +209,7 @@ def legend_html(scene: Scene, cmap, band_block: str | None, tiles: bool = False)
     """The run map's legend: networks, points, line states, isochrones, goals, boundaries.
 
     Each check box switches its layer; every line sample is drawn with the map's own style
-    function (:func:`network.render.styles.state_sample`).
+    function (``network.render.styles.state_sample``).
     """
     left = ["<h5>线路 Lines</h5>"]
     for net in NETWORKS:

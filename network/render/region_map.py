@@ -1,11 +1,11 @@
 """The regional map: a choropleth of an accessibility index over every county of the region.
 
-:func:`map_region` draws the 221 county-level units of Sichuan and Chongqing coloured by one
-index of :func:`network.analysis.region.accessibility` (quantile classes), the prefecture
+``map_region`` draws the 221 county-level units of Sichuan and Chongqing coloured by one
+index of ``network.analysis.region.accessibility`` (quantile classes), the prefecture
 seats as labelled points with their rank, the cordon of the Suining model, and a legend that
 says what the index is, how the population gaps are treated and that **the regional backbone
 is coarser than the Suining model**. It is drawn offline like every map of the package
-(Leaflet inlined, every string through :func:`._html.esc`, HTML blocks as :class:`RawHtml`).
+(Leaflet inlined, every string through ``._html.esc``, HTML blocks as ``RawHtml``).
 
 Features carry CSS classes for tests: ``sn-county`` (plus ``sn-county-nopop`` where the
 unit's population is unknown), ``sn-seat``, ``sn-core``.
@@ -120,13 +120,13 @@ def map_region(indices: pd.DataFrame, polygons: gpd.GeoDataFrame, *,
     Parameters
     ----------
     indices : DataFrame
-        From :func:`network.analysis.region.accessibility` (indexed by adcode).
+        From ``network.analysis.region.accessibility`` (indexed by adcode).
     polygons : GeoDataFrame
         County polygons indexed by adcode (any CRS).
     column : str
         The index to colour by.
     ranking : DataFrame, optional
-        From :func:`network.analysis.region.prefecture_ranking`: ranks in the popups and
+        From ``network.analysis.region.prefecture_ranking``: ranks in the popups and
         labels of the prefecture seats.
     core : tuple of str
         Adcodes of the units inside the cordon (outlined: the Suining model covers them).
@@ -142,7 +142,7 @@ def map_region(indices: pd.DataFrame, polygons: gpd.GeoDataFrame, *,
     Returns
     -------
     folium.Map
-        Save it with :func:`network.render.maps.save_map`.
+        Save it with ``network.render.maps.save_map``.
     """
     if column not in indices.columns:
         from ..errors import InputError

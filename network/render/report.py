@@ -5,7 +5,7 @@ then takes each goal in turn: its verdict, its time as a sum of terms, the first
 is met and the line it hinges on, with the goal timeline; then who is within reach, what
 the plan itself opens since the base year, and the ranking when one was computed.
 
-Every string from a user or a data file is escaped for Markdown (:func:`md_text`): HTML
+Every string from a user or a data file is escaped for Markdown (``md_text``): HTML
 special characters become entities and Markdown's own syntax characters are
 backslash-escaped, so a line name can neither inject HTML nor break a table.
 """
@@ -84,7 +84,7 @@ def _line_name(plan, lid) -> str:
 
 def terms_text(row) -> str:
     """``entry 10.0 + wait 15.0 + in-vehicle 51.5 … = 87.5`` (Markdown), from
-    :func:`network.analysis.explain.goal_terms`."""
+    ``network.analysis.explain.goal_terms``."""
     if not np.isfinite(float(row["minutes"])):
         return "unreachable"
     parts = []
@@ -233,22 +233,22 @@ def run_report(phase, goals: pd.DataFrame | None, bands: dict, base_phase,
     base_bands : GeoDataFrame
         Bands of the first origin in ``base_phase``.
     lines : DataFrame
-        :func:`network.analysis.compare.line_differences` of base → phase: what the plan
+        ``network.analysis.compare.line_differences`` of base → phase: what the plan
         opens over the years (not the scenario's doing).
     flips : DataFrame
-        :func:`network.analysis.compare.goal_flips` of base → phase.
+        ``network.analysis.compare.goal_flips`` of base → phase.
     changes : DataFrame, optional
-        :func:`network.analysis.compare.scenario_changes` of the phase.
+        ``network.analysis.compare.scenario_changes`` of the phase.
     timeline, met, terms, deciding : DataFrame, optional
-        :mod:`network.analysis.explain`: goal tables over the years, first year met, terms
+        ``network.analysis.explain``: goal tables over the years, first year met, terms
         and the line each goal hinges on.
     ranking : DataFrame, optional
-        :func:`network.analysis.rank.rank_lines`, when computed.
+        ``network.analysis.rank.rank_lines``, when computed.
     timeline_image : str, optional
         File name of the timeline figure beside the report.
     sections : tuple of str
         More Markdown sections, already escaped (e.g.
-        :func:`network.render.report_transit.transit_run_sections`), before the footer.
+        ``network.render.report_transit.transit_run_sections``), before the footer.
     """
     scn = phase.scenario
     parts = [f"# {md_text(phase.name)} — {phase.year}", ""]
@@ -289,7 +289,7 @@ def run_report(phase, goals: pd.DataFrame | None, bands: dict, base_phase,
 
 
 def comparison_report(cmp, lines: pd.DataFrame, sections: tuple[str, ...] = ()) -> str:
-    """The Markdown report of a comparison (:class:`network.analysis.compare.Comparison`);
+    """The Markdown report of a comparison (``network.analysis.compare.Comparison``);
     ``sections``: more Markdown sections, already escaped, before the footer."""
     how = ("(B's year unless --year chose another), so the differences are B's own changes, "
            "not years of the plan; --own-years compares each in its own year.") \

@@ -1,8 +1,8 @@
 """Markdown sections on hubs, public transport and freight, for the run and compare reports.
 
-Every function takes tables already computed (:mod:`network.analysis.hubs`,
-:mod:`network.analysis.equity`) and returns Markdown; every string from a data file goes
-through :func:`network.render.report.md_text` (via :func:`md_table`). Nothing here routes.
+Every function takes tables already computed (``network.analysis.hubs``,
+``network.analysis.equity``) and returns Markdown; every string from a data file goes
+through ``network.render.report.md_text`` (via ``md_table``). Nothing here routes.
 """
 
 from __future__ import annotations
@@ -39,13 +39,13 @@ def transit_run_sections(label: str, catchments: pd.DataFrame, equity: pd.DataFr
     label : str
         The phase label (``"2035 · plan_2035"``).
     catchments : DataFrame
-        :func:`network.analysis.hubs.catchment_table`.
+        ``network.analysis.hubs.catchment_table``.
     equity : DataFrame
-        :func:`network.analysis.equity.equity_table`.
+        ``network.analysis.equity.equity_table``.
     buses, freight : DataFrame, optional
-        :func:`network.analysis.equity.bus_routes_in`, :func:`network.analysis.hubs.freight_links`.
+        ``network.analysis.equity.bus_routes_in``, ``network.analysis.hubs.freight_links``.
     waterway : dict, optional
-        :func:`network.analysis.hubs.waterway_status`.
+        ``network.analysis.hubs.waterway_status``.
     """
     parts = [f"## Hub catchments: residents within reach of each hub, {md_text(label)}", "",
              "Residents (2020 census) within 30, 60 and 90 minutes of each hub, from the hub "
@@ -91,7 +91,7 @@ def transit_run_sections(label: str, catchments: pd.DataFrame, equity: pd.DataFr
 
 def transit_compare_section(transit: dict) -> str:
     """The comparison report's public-transport section
-    (:func:`network.analysis.equity.transit_comparison`)."""
+    (``network.analysis.equity.transit_comparison``)."""
     places = transit["places"].round(1)
     routes = transit["routes"].round(1)
     for col in ("runs_a", "runs_b"):

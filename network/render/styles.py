@@ -1,10 +1,10 @@
 """How the maps and figures look: colours, line styles, readable names, panes.
 
-One place for the visual vocabulary, shared by the folium maps (:mod:`.maps`,
-:mod:`.compare_map`), the page script (``assets/map.js``, which receives
-:func:`state_styles`) and the matplotlib figures (:mod:`.figures`). Lines are styled by
-their *state in the map's year* (:data:`network.vocab.LINE_STATES`): the legend draws each
-state's sample with the same :func:`line_style` the map uses. The page CSS is
+One place for the visual vocabulary, shared by the folium maps (``.maps``,
+``.compare_map``), the page script (``assets/map.js``, which receives
+``state_styles``) and the matplotlib figures (``.figures``). Lines are styled by
+their *state in the map's year* (``network.vocab.LINE_STATES``): the legend draws each
+state's sample with the same ``line_style`` the map uses. The page CSS is
 ``assets/map.css``.
 """
 
@@ -116,7 +116,7 @@ PANES = (("sn-boundaries", 350), ("sn-bands", 380), ("sn-future", 410), ("sn-lin
 
 
 def line_state(rec, year: int) -> str:
-    """State of a line record in ``year`` (one of :data:`network.vocab.LINE_STATES`).
+    """State of a line record in ``year`` (one of ``network.vocab.LINE_STATES``).
 
     ``hypothetical`` for a line a scenario adds (``plan_group == "scenario"``), whatever the
     year; ``open`` when its ``open_year`` is ``year`` or earlier; otherwise its status says
@@ -144,10 +144,10 @@ def in_service(rec, year: int) -> bool:
 
 def line_style(network: str, state: str, serving: bool = True, colour: str | None = None,
                weight: float | None = None) -> dict:
-    """Leaflet path style of a line of ``network`` in ``state`` (see :data:`STATE_STYLE`).
+    """Leaflet path style of a line of ``network`` in ``state`` (see ``STATE_STYLE``).
 
     The page script computes the same style in the browser when the viewer switches the
-    year (from :func:`state_styles`); a test checks that both agree.
+    year (from ``state_styles``); a test checks that both agree.
     """
     st = STATE_STYLE.get(state, STATE_STYLE["planned"])
     fade = 1.0 if serving or state != "hypothetical" else NOT_IN_SERVICE_FADE
@@ -197,7 +197,7 @@ def legend_line(colour: str, dash: str | None, opacity: float, width: float = 3,
 
 
 def state_sample(state: str, network: str = "rail") -> str:
-    """Legend sample of a line state, drawn with :func:`line_style` in a neutral colour."""
+    """Legend sample of a line state, drawn with ``line_style`` in a neutral colour."""
     st = line_style(network, state)
     return legend_line("#333333", st["dashArray"], st["opacity"], st["weight"], st["lineCap"],
                        cls=f"sn-sample-{state}", length=30)

@@ -1,7 +1,7 @@
 """The goal timeline: each goal's minutes year by year against its limit (matplotlib).
 
 The goals are evaluated in every year in which the network changes
-(:func:`network.analysis.explain.change_years`), so the minutes are drawn as steps: they
+(``network.analysis.explain.change_years``), so the minutes are drawn as steps: they
 only change when a line opens or is upgraded. One panel per limit (the 1-hour goals, the
 half-hour goals …) with the limit as a dashed line, and one for population shares against
 their target. The same drawing goes into the interactive map (a PNG data URI), the print
@@ -57,20 +57,20 @@ def goal_colours(timeline: pd.DataFrame) -> dict[str, str]:
 
 
 def panel_count(timeline: pd.DataFrame) -> int:
-    """How many panels :func:`draw_timeline` draws."""
+    """How many panels ``draw_timeline`` draws."""
     return len(_groups(timeline))
 
 
 def draw_timeline(axes: Sequence[Axes], timeline: pd.DataFrame, plan, *,
                   cjk: str | None = None, end_year: int = 2035, fontsize: float = 7.0,
                   legend: bool = True) -> list[Axes]:
-    """Draw the goal timeline into ``axes`` (one per panel, :func:`panel_count`).
+    """Draw the goal timeline into ``axes`` (one per panel, ``panel_count``).
 
     Parameters
     ----------
     axes : sequence of Axes
     timeline : DataFrame
-        Goal tables over years (:func:`network.analysis.explain.goal_timeline`).
+        Goal tables over years (``network.analysis.explain.goal_timeline``).
     plan : Plan
         For the goals' place names.
     cjk : str, optional

@@ -1,12 +1,12 @@
 """Dask distributed: clients, and running many tasks serially or on workers.
 
-:func:`run_many` runs a list of small, frozen tasks (see :mod:`network.scale.tasks`),
+``run_many`` runs a list of small, frozen tasks (see ``network.scale.tasks``),
 each with a stable ``id`` and a pure ``run()``:
 
 * without a client, serially in this process;
-* with a :class:`dask.distributed.Client`, mapped over the workers. A task carries the
+* with a ``dask.distributed.Client``, mapped over the workers. A task carries the
   phase it works on, which pickles as its small recipe
-  (:class:`network.model.phase.PhaseRecipe`): each worker process rebuilds the identical
+  (``network.model.phase.PhaseRecipe``): each worker process rebuilds the identical
   phase once (with its OSM streets, settings and scenario) and reuses it for every later
   task of the same phase. Results are identical to the serial run and come back in task
   order.
@@ -62,7 +62,7 @@ def client_for(workers: int | None = None, scheduler: str | None = None, *,
     Yields
     ------
     distributed.Client or None
-        ``None`` when neither is given: :func:`run_many` then runs serially.
+        ``None`` when neither is given: ``run_many`` then runs serially.
 
     Raises
     ------
@@ -106,7 +106,7 @@ def client_for(workers: int | None = None, scheduler: str | None = None, *,
 
 
 class Task(Protocol):
-    """What :func:`run_many` needs of a task."""
+    """What ``run_many`` needs of a task."""
 
     id: str
 
@@ -228,7 +228,7 @@ def _run_distributed(tasks: list, client: Client, tick: Callable[[int], None]) -
 
 
 def values(results: Sequence[TaskResult], on_error: str = "raise") -> list:
-    """The values of the successful results; :class:`BatchError` if any failed (``raise``)."""
+    """The values of the successful results; ``BatchError`` if any failed (``raise``)."""
     if on_error not in ("raise", "skip"):
         raise InputError(f"on_error must be 'raise' or 'skip', not {on_error!r}")
     if on_error == "raise" and not all(r.ok for r in results):

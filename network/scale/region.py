@@ -1,7 +1,7 @@
 """Batch regional matrices: many scenarios × years, serially or on Dask workers.
 
-One :class:`RegionTask` per phase; each worker rebuilds a phase once from its recipe
-(:mod:`network.scale.dask`), loads the region tables once per process, and returns the
+One ``RegionTask`` per phase; each worker rebuilds a phase once from its recipe
+(``network.scale.dask``), loads the region tables once per process, and returns the
 matrix without its routing graph (small to send back). Results are identical to a serial
 run and come back in task order::
 
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class RegionTask:
-    """The all-to-all matrix of one phase (:func:`network.analysis.region.od_matrix`)."""
+    """The all-to-all matrix of one phase (``network.analysis.region.od_matrix``)."""
 
     id: str
     phase: Phase

@@ -1,11 +1,11 @@
 """Batch tasks: small frozen units of work over phases, and the wrappers that run them.
 
-* :class:`IsochroneTask` — isochrone bands from one origin in one phase;
-* :class:`GoalsTask` — the goal table of one phase;
-* :class:`LeaveOneOutTask` — one line of the leave-one-out ranking (:mod:`network.analysis.rank`).
+* ``IsochroneTask`` — isochrone bands from one origin in one phase;
+* ``GoalsTask`` — the goal table of one phase;
+* ``LeaveOneOutTask`` — one line of the leave-one-out ranking (``network.analysis.rank``).
 
-Each task holds its :class:`~network.Phase`, which travels to a Dask worker as its recipe
-and is rebuilt there once (see :mod:`network.scale.dask`). ::
+Each task holds its ``Phase``, which travels to a Dask worker as its recipe
+and is rebuilt there once (see ``network.scale.dask``). ::
 
     from network import Phase
     from network.scale.dask import client_for
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class IsochroneTask:
-    """Isochrone bands from ``origin`` in ``phase`` (:func:`network.isochrones`), with
+    """Isochrone bands from ``origin`` in ``phase`` (``network.isochrones``), with
     ``scenario`` and ``year`` columns in front."""
 
     id: str
@@ -144,7 +144,7 @@ def batch_rank(phase: Phase, client: Client | None = None, *, by: str = "person-
                lines: Sequence[str] | None = None, cap_min: float = 240.0,
                origin: str = "suining", reach_min: float = 30.0,
                progress: ProgressArg = None) -> pd.DataFrame:
-    """:func:`network.analysis.rank.rank_lines`, one :class:`LeaveOneOutTask` per line.
+    """``network.analysis.rank.rank_lines``, one ``LeaveOneOutTask`` per line.
 
     Same parameters and the same table; with a ``client`` the lines are re-routed on the
     workers, each of which rebuilds the phase once from its recipe.
