@@ -65,6 +65,8 @@ _API = {
     "save_map": "render.maps",
     "plot_phase": "render.figures",
     "save_figure": "render.figures",
+    "rail_feed": "render.gtfs",
+    "write_gtfs": "render.gtfs",
     # errors
     "NetworkError": "errors",
     "DataError": "errors",
@@ -119,5 +121,6 @@ if TYPE_CHECKING:  # for editors and type checkers; never imported at run time
     from .model.streets import attach_roads
     from .render.compare_map import map_comparison
     from .render.figures import plot_phase, save_figure
+    from .render.gtfs import rail_feed, write_gtfs
     from .render.maps import map_phase, save_map
     from .vocab import TERMS

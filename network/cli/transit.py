@@ -1,5 +1,6 @@
 """Commands on hubs and public transport: ``hubs`` (catchments, freight), ``equity`` (car
-versus transit by county), ``buses`` (the routes of a year)."""
+versus transit by county), ``buses`` (the routes of a year), ``gtfs`` (the rail services
+as a GTFS feed)."""
 
 from __future__ import annotations
 
@@ -35,6 +36,19 @@ def register(add) -> None:
     s.add_argument("--year", type=year, help="phase year (default: the scenario's year, else 2025)")
     s.add_argument("--scenario", help="scenario file or name to apply")
     s.set_defaults(func=cmd_buses)
+
+    s = add("gtfs", "the rail services of a year as a GTFS feed (zip), for other tools",
+            "Write the rail services running in YEAR as a frequency-based GTFS feed: stops, "
+            "one route per service pattern, a template trip per direction with the model's "
+            "running and dwell times, the headway over the service day, and shapes along "
+            "the lines. A model output, not a timetable: services with fewer than four "
+            "trains a day are listed trip by trip at evenly spread (assumed) times.",
+            ("python -m network gtfs --year 2030 --out rail_2030.zip",
+             "python -m network gtfs --scenario lanyu_hsr --out lanyu.zip"))
+    s.add_argument("--year", type=year, help="phase year (default: the scenario's year, else 2025)")
+    s.add_argument("--scenario", help="scenario file or name to apply")
+    s.add_argument("--out", required=True, metavar="FILE.zip", help="the feed to write")
+    s.set_defaults(func=cmd_gtfs)
 
 
 def _csv(args):
@@ -97,4 +111,18 @@ def cmd_buses(args) -> int:
     table = bus_routes_in(phase)
     print(f"bus routes in {phase.label} ({phase.settings.bus_period} headways):")
     print(table.drop(columns=["name_zh"]).round(1).to_string(index=False))
+    return 0
+
+
+def cmd_gtfs(args) -> int:
+    from ..io import check_output_file
+    from ..render.gtfs import rail_feed, write_gtfs
+
+    check_output_file(args.out, (".zip",), "--out")
+    phase = _phase(args)
+    feed = rail_feed(phase)
+    write_gtfs(phase, args.out, feed)
+    _say(args, f"wrote {args.out}: the rail services of {phase.label}: "
+               f"{len(feed['routes'])} routes, {len(feed['trips'])} trips, "
+               f"{len(feed['stops'])} stops ({len(feed['frequencies'])} trips by frequency)")
     return 0

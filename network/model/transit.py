@@ -65,7 +65,7 @@ def _station(G, add_node, nodes, sid: str, s: Settings) -> str:
     return conc
 
 
-def _per_hour(svc: Service, s: Settings) -> float:
+def trains_per_hour(svc: Service, s: Settings) -> float:
     """Trains per hour of a service over the service day (implicit: from the class headway)."""
     if math.isnan(svc.trains_per_day):
         return 60.0 / s.headway_min.get(svc.line_class, max(s.headway_min.values()))
@@ -77,12 +77,12 @@ def _waits(services: list, s: Settings, per_hour=None) -> dict[tuple[str, int], 
     calling at this station and, later, at this service's next stop; capped.
 
     ``per_hour(service)`` gives a service's departures per hour (default: trains per day
-    over the service day, ``_per_hour``); bus routes pass their own
+    over the service day, ``trains_per_hour``); bus routes pass their own
     (``network.model.bus_graph``), so trains and buses follow the same rule.
     """
     if per_hour is None:
         def per_hour(u):
-            return _per_hour(u, s)
+            return trains_per_hour(u, s)
     calls_at: dict[str, list[tuple[Service, int]]] = defaultdict(list)
     for svc in services:
         for k, st in enumerate(svc.calls[:-1]):
@@ -281,4 +281,4 @@ def _station_of(G, platform: str) -> str:
     return ""
 
 
-__all__ = ["EXPRESS_METRO", "add_metro", "add_services"]
+__all__ = ["EXPRESS_METRO", "add_metro", "add_services", "trains_per_hour"]
