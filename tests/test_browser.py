@@ -396,6 +396,68 @@ def test_labels_appear_as_the_viewer_zooms_in(browser, real_run):
         page.close()
 
 
+#: Every label shown: [rank (0 goal … 6 line, see map.js), left, top, right, bottom, text].
+_LABELS = """() => {
+    const rank = ['sn-lab-goal', 'sn-lab-change', 'sn-lab-saved', 'sn-lab-place',
+                  'sn-lab-station', 'sn-lab-interchange', 'sn-lab-line'];
+    return Array.from(document.querySelectorAll('.leaflet-tooltip.sn-label'))
+        .filter(e => { const r = e.getBoundingClientRect(), s = getComputedStyle(e);
+                       return r.width > 0 && s.display !== 'none' && s.visibility !== 'hidden'; })
+        .map(e => { const r = e.getBoundingClientRect();
+                    const k = rank.findIndex(c => e.classList.contains(c));
+                    return [k < 0 ? 7 : k, r.left, r.top, r.right, r.bottom, e.innerText]; });
+}"""
+
+
+def _label_clashes(labels: list[list]) -> list[tuple[str, str]]:
+    """Pairs of shown labels that overlap, where one of them could have given way
+    (goal labels and a comparison's changes and savings never do)."""
+    out = []
+    for i, a in enumerate(labels):
+        for b in labels[i + 1:]:
+            if max(a[0], b[0]) < 3:
+                continue
+            if a[1] < b[3] - 1 and a[3] > b[1] + 1 and a[2] < b[4] - 1 and a[4] > b[2] + 1:
+                out.append((a[5], b[5]))
+    return out
+
+
+@needs_data
+def test_labels_give_way_instead_of_overlapping(browser, real_run):
+    page = Page(browser, real_run / "map.html")
+    try:
+        first = page.page.evaluate(_LABELS)
+        assert first and _label_clashes(first) == []
+        # every goal label is shown, and names its place when it is alone there
+        goals = [t for k, *_, t in first if k == 0]
+        labelled = page.page.evaluate("""() => { const d = JSON.parse(
+            document.getElementById('sn-data').textContent);
+            return d.goals[String(d.year)].points.filter(p => p.label).length; }""")
+        assert len(goals) == labelled > 0
+        assert any("射洪" in t for t in goals) and any("潼南" in t for t in goals)
+        hidden = page.count(".sn-label.sn-clutter")
+        assert hidden > 0  # the first view round 遂宁 is crowded: some labels gave way
+        page.page.evaluate("() => { const m = window[JSON.parse(document.getElementById("
+                           "'sn-data').textContent).map]; m.setView([30.51, 105.57], 12); }")
+        page.page.wait_for_function("() => !!document.querySelector('.sn-zoom-12')",
+                                    timeout=5000)
+        page.page.wait_for_timeout(300)
+        zoomed = page.page.evaluate(_LABELS)
+        assert _label_clashes(zoomed) == []
+        places = {t.split()[0] for k, *_, t in zoomed if k == 3}
+        assert "射洪市" in places or "遂宁" in places  # places come back as the viewer zooms
+    finally:
+        page.close()
+    # on a phone every label gives way, goal labels too (the panel lists them all)
+    page = Page(browser, real_run / "map.html", PHONE)
+    try:
+        shown = page.page.evaluate(_LABELS)
+        assert any(s[0] == 0 for s in shown)
+        assert _label_clashes([[3, *s[1:]] for s in shown]) == []
+    finally:
+        page.close()
+
+
 @needs_data
 def test_print_page_is_a4_landscape_with_the_goal_table(browser, real_run, tmp_path):
     page = Page(browser, real_run / "map.html", A4)

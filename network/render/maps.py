@@ -142,7 +142,9 @@ def _goal_points(table: pd.DataFrame, plan, met: dict[str, str]) -> list[dict]:
         ok = bool(r.passed)
         mz, me = MEASURE_SHORT.get(r.measure, (r.measure, r.measure))
         minutes = "∞" if not np.isfinite(float(r.minutes)) else f"{float(r.minutes):.0f}"
-        what = f"{esc(mz)} {esc(me)} " if dests.count(dest) > 1 else ""
+        # the place's own label may give way to the goal's at the first zoom (map.js
+        # declutter): a goal alone at its place names it
+        what = f"{esc(mz)} {esc(me)} " if dests.count(dest) > 1 else f"{esc(names['to_zh'])} "
         if p != main:
             what = f"→{esc(node_name(plan, r.destination, short=True))} "
         # goals sharing a place: labels above and below, so that they do not overlap

@@ -6,7 +6,8 @@
  *    origin (bands) when the viewer picks them (#sn-year, #sn-origin);
  *  - flies to a goal and opens its popup when its row in the goals panel is clicked;
  *  - turns layers on and off from the legend's check boxes;
- *  - shows labels by zoom, collapses the panels on small screens, opens them for print.
+ *  - shows labels by zoom, hides those that would overlap a more important one,
+ *    collapses the panels on small screens, opens them for print.
  * Every text it inserts was escaped in Python (network/render/_html.py): it never builds
  * HTML from data itself.
  */
@@ -146,6 +147,7 @@
       state.year = year;
       applyYear(year);
       applyView(year, state.origin);
+      declutter();
     }
 
     var ysel = byId("sn-year");
@@ -234,6 +236,7 @@
           if (cb.checked) { g.addTo(map); } else { map.removeLayer(g); }
         });
         if (cb.checked && key !== "bands") { applyYear(state.year); }
+        declutter();
       });
     });
 
@@ -242,7 +245,42 @@
       var z = map.getZoom();
       [9, 10, 11, 12].forEach(function (k) { box.classList.toggle("sn-zoom-" + k, z >= k); });
     }
-    map.on("zoomend", zoomClasses);
+    map.on("zoomend", function () { zoomClasses(); declutter(); });
+
+    /* -------------------------------------------------------------- declutter */
+    /* Labels shown at this zoom that would overlap a more important one are hidden
+     * (class sn-clutter) until the viewer zooms in. The message goes first: goal labels,
+     * then a comparison's changed lines and minutes saved (the first PINNED ranks) always
+     * show on a large screen; places, stations, interchanges and lines give way to
+     * anything shown before them, in that order. On a small screen every label gives way
+     * to an earlier one (a phone's first view crowds the goals round 遂宁; the panels list
+     * them all). */
+    var RANK = ["sn-lab-goal", "sn-lab-change", "sn-lab-saved", "sn-lab-place",
+                "sn-lab-station", "sn-lab-interchange", "sn-lab-line"];
+    var PINNED = 3;
+    function rankOf(el) {
+      for (var i = 0; i < RANK.length; i++) {
+        if (el.classList.contains(RANK[i])) { return i; }
+      }
+      return RANK.length;
+    }
+    function declutter() {
+      var els = Array.prototype.slice.call(box.querySelectorAll(".leaflet-tooltip.sn-label"));
+      els.forEach(function (el) { el.classList.remove("sn-clutter"); });
+      var shown = els.map(function (el, i) {
+        return { el: el, rank: rankOf(el), i: i, r: el.getBoundingClientRect() };
+      }).filter(function (o) { return o.r.width > 0 && o.r.height > 0; });
+      shown.sort(function (a, b) { return a.rank - b.rank || a.i - b.i; });
+      var kept = [];
+      shown.forEach(function (o) {
+        var hit = kept.some(function (k) {
+          return (o.rank >= PINNED || small) &&
+            o.r.left < k.r.right - 1 && o.r.right > k.r.left + 1 &&
+            o.r.top < k.r.bottom - 1 && o.r.bottom > k.r.top + 1;
+        });
+        if (hit) { o.el.classList.add("sn-clutter"); } else { kept.push(o); }
+      });
+    }
 
     /* --------------------------------------------------------------- fitting */
     function panelPad() {
@@ -285,6 +323,7 @@
       });
       map.invalidateSize({ animate: false });
       fit();
+      declutter();
     }
     function afterPrint() {
       opened.forEach(function (d) { d.open = false; });
@@ -304,6 +343,7 @@
     setYear(state.year);
     fit();
     zoomClasses();
+    declutter();
     syncChecks();
     box.setAttribute("data-sn-ready", "1");
   }
