@@ -94,9 +94,10 @@ def _departures(per_day: float, hours: float) -> list[float] | None:
     return [DAY_START_S + (i + 0.5) * hours * 3600.0 / n for i in range(n)]
 
 
-def _shape(svc, lines: dict) -> tuple[np.ndarray, dict[str, float]]:
-    """The service's course along its lines' geometry, (n, 2) lon, lat, and the km along it
-    (haversine, the feed's ``shape_dist_traveled`` unit) at each station it passes."""
+def _shape(svc, lines: dict) -> tuple[np.ndarray, np.ndarray, dict[str, float]]:
+    """The service's course along its lines' geometry: (n, 2) lon, lat points, the km along
+    it at each point (haversine, the feed's ``shape_dist_traveled`` unit), and the km at
+    each station it passes."""
     parts, at, n = [], {}, 0
     for i in range(len(svc.path) - 1):
         a, b, lid = svc.path[i][0], svc.path[i + 1][0], svc.path[i + 1][2]
@@ -110,14 +111,16 @@ def _shape(svc, lines: dict) -> tuple[np.ndarray, dict[str, float]]:
         n += len(parts[-1])
         at[b] = n - 1
     xy = np.concatenate(parts)
-    km = _cum_km(xy)
-    return xy, {st: float(km[v]) for st, v in at.items()}
+    km = np.concatenate([[0.0], np.cumsum(haversine_km(xy[:-1, 0], xy[:-1, 1],
+                                                       xy[1:, 0], xy[1:, 1]))])
+    return xy, km, {st: float(km[v]) for st, v in at.items()}
 
 
-def _cum_km(xy: np.ndarray) -> np.ndarray:
-    """Cumulative great-circle km along (n, 2) lon, lat points."""
-    return np.concatenate([[0.0], np.cumsum(haversine_km(xy[:-1, 0], xy[:-1, 1],
-                                                         xy[1:, 0], xy[1:, 1]))])
+def _shape_rows(shape_id: str, xy: np.ndarray, km: np.ndarray) -> list[dict]:
+    return [{"shape_id": shape_id, "shape_pt_lat": round(float(y), 6),
+             "shape_pt_lon": round(float(x), 6), "shape_pt_sequence": i + 1,
+             "shape_dist_traveled": round(float(d), 3)}
+            for i, ((x, y), d) in enumerate(zip(xy, km, strict=True))]
 
 
 def _describe(svc) -> str:
@@ -153,14 +156,11 @@ def rail_feed(phase) -> dict[str, pd.DataFrame]:
                            "route_short_name": route_id, "route_long_name":
                            f"{svc.name_zh} / {svc.name_en}", "route_desc": _describe(svc),
                            "route_type": ROUTE_TYPE_RAIL})
+        xy, km, km_at = _shape(svc, plan.lines)
+        shapes += _shape_rows(svc.id, xy, km)
         trip = {"route_id": route_id, "service_id": f"y{year}",
-                "trip_headsign": G.nodes[svc.calls[-1]]["name_zh"], "direction_id": int(back)}
-        xy, km_at = _shape(svc, plan.lines)
-        trip["shape_id"] = svc.id
-        shapes += [{"shape_id": svc.id, "shape_pt_lat": round(float(y), 6),
-                    "shape_pt_lon": round(float(x), 6), "shape_pt_sequence": i + 1,
-                    "shape_dist_traveled": round(float(km), 3)}
-                   for i, ((x, y), km) in enumerate(zip(xy, _cum_km(xy), strict=True))]
+                "trip_headsign": G.nodes[svc.calls[-1]]["name_zh"], "direction_id": int(back),
+                "shape_id": svc.id}
         per_hour = trains_per_hour(svc, s)
         listed = _departures(per_hour * s.rail_service_hours, s.rail_service_hours)
         if listed is None:
