@@ -454,6 +454,7 @@ def test_labels_give_way_instead_of_overlapping(browser, real_run):
         shown = page.page.evaluate(_LABELS)
         assert any(s[0] == 0 for s in shown)
         assert _label_clashes([[3, *s[1:]] for s in shown]) == []
+        assert all(s[1] >= 0 and s[3] <= PHONE[0] for s in shown)  # none cut at the side
     finally:
         page.close()
 

@@ -253,8 +253,9 @@
      * then a comparison's changed lines and minutes saved (the first PINNED ranks) always
      * show on a large screen; places, stations, interchanges and lines give way to
      * anything shown before them, in that order. On a small screen every label gives way
-     * to an earlier one (a phone's first view crowds the goals round 遂宁; the panels list
-     * them all). */
+     * to an earlier one, and a label cut by the screen's side is hidden (a phone's first
+     * view crowds the goals round 遂宁 and puts 成都 at the edge; the panels list them
+     * all). */
     var RANK = ["sn-lab-goal", "sn-lab-change", "sn-lab-saved", "sn-lab-place",
                 "sn-lab-station", "sn-lab-interchange", "sn-lab-line"];
     var PINNED = 3;
@@ -271,8 +272,12 @@
         return { el: el, rank: rankOf(el), i: i, r: el.getBoundingClientRect() };
       }).filter(function (o) { return o.r.width > 0 && o.r.height > 0; });
       shown.sort(function (a, b) { return a.rank - b.rank || a.i - b.i; });
-      var kept = [];
+      var kept = [], frame = box.getBoundingClientRect();
       shown.forEach(function (o) {
+        if (small && (o.r.left < frame.left || o.r.right > frame.right)) {
+          o.el.classList.add("sn-clutter");  /* no half labels at a phone's edge */
+          return;
+        }
         var hit = kept.some(function (k) {
           return (o.rank >= PINNED || small) &&
             o.r.left < k.r.right - 1 && o.r.right > k.r.left + 1 &&
