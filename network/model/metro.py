@@ -13,6 +13,7 @@ not before: an assumption that can only make early phases slower, never faster.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -54,8 +55,17 @@ class MetroNetwork:
         return sorted(self.lines.index[self.lines["open_from"] <= year])
 
     def sequence(self, line_id: str) -> pd.DataFrame:
-        """Stations of a line in order (``station_id, name_zh, name_en, lon, lat``)."""
-        return self.stations[self.stations["line_id"] == line_id].sort_values("seq")
+        """Stations of a line in order (``station_id, name_zh, name_en, lon, lat``).
+
+        Read-only: the frames are split once per network (every phase graph asks for
+        every line)."""
+        seq = self._sequences.get(line_id)
+        return seq if seq is not None else self.stations.iloc[0:0]
+
+    @cached_property
+    def _sequences(self) -> dict[str, pd.DataFrame]:
+        return {lid: g.sort_values("seq")
+                for lid, g in self.stations.groupby("line_id", sort=False)}
 
     def km(self, year: int) -> pd.Series:
         """Route km of the lines open in ``year``, per city (straight lines between stations)."""
