@@ -455,6 +455,17 @@ def test_labels_give_way_instead_of_overlapping(browser, real_run):
         assert any(s[0] == 0 for s in shown)
         assert _label_clashes([[3, *s[1:]] for s in shown]) == []
         assert all(s[1] >= 0 and s[3] <= PHONE[0] for s in shown)  # none cut at the side
+        # pan 成都 to the middle: its goal labels, cut at the side before, show again
+        table = pd.read_csv(real_run / "goals.csv").set_index("goal_id")
+        d2d = f"door-door {table.at['chengdu_d2d', 'minutes']:.0f}/60"
+        assert not any(d2d in s[5] for s in shown)
+        page.page.evaluate("() => { const m = window[JSON.parse(document.getElementById("
+                           "'sn-data').textContent).map]; m.panTo([30.6, 104.3], "
+                           "{animate: false}); }")
+        page.page.wait_for_function(
+            "t => Array.from(document.querySelectorAll('.sn-lab-goal')).some(e => "
+            "e.innerText.includes(t) && getComputedStyle(e).visibility !== 'hidden')",
+            arg=d2d, timeout=5000)
     finally:
         page.close()
 

@@ -245,7 +245,8 @@
       var z = map.getZoom();
       [9, 10, 11, 12].forEach(function (k) { box.classList.toggle("sn-zoom-" + k, z >= k); });
     }
-    map.on("zoomend", function () { zoomClasses(); declutter(); });
+    map.on("zoomend", zoomClasses);
+    map.on("moveend", function () { declutter(); });  /* after zoomend; a pan moves the edge */
 
     /* -------------------------------------------------------------- declutter */
     /* Labels shown at this zoom that would overlap a more important one are hidden
