@@ -51,15 +51,6 @@ def resolve_data_dir(data_dir: str | os.PathLike | None = None) -> Path:
     return Path(os.environ.get("SUINING_DATA_DIR", DEFAULT_DATA_DIR))
 
 
-# --------------------------------------------------------------------------- helpers
-
-
-def _check_unique(df: pd.DataFrame, col: str, c: Collector) -> None:
-    dup = df[col][df[col].duplicated()]
-    for rid in dup:
-        c.add(rid, col, "duplicate id")
-
-
 # --------------------------------------------------------------------------- nodes
 
 
@@ -70,7 +61,7 @@ def read_nodes(path: Path) -> tuple[pd.DataFrame, list[Problem]]:
     if missing_columns(df, ("id", "name_zh", "name_en", "kind", "lon", "lat", "source",
                              "confidence"), c):
         return df, c.problems
-    _check_unique(df, "id", c)
+    c.unique(df, "id")
     for rec in df.to_dict("records"):
         rid = rec["id"] or "<blank id>"
         c.require(rec, rid, ("id", "name_zh", "name_en", "kind", "source", "confidence"))
@@ -179,7 +170,7 @@ def read_upgrades(path: Path, lines: dict[str, dict]) -> tuple[pd.DataFrame, lis
     c = Collector(path.name)
     if missing_columns(df, UPGRADE_COLUMNS, c):
         return df, c.problems
-    _check_unique(df, "id", c)
+    c.unique(df, "id")
     for rec in df.to_dict("records"):
         rid = rec.get("id") or "<blank id>"
         c.require(rec, rid, ("id", "line_id", "field", "value", "source", "confidence"))
@@ -215,7 +206,7 @@ def read_population(path: Path, nodes: pd.DataFrame) -> tuple[pd.DataFrame, list
                              "census_2020", "census_2020_status", "fallback_value",
                              "fallback_basis", "combined_in", "source", "confidence"), c):
         return df, c.problems
-    _check_unique(df, "unit_id", c)
+    c.unique(df, "unit_id")
     for rec in df.to_dict("records"):
         rid = rec.get("unit_id") or "<blank id>"
         c.require(rec, rid, ("unit_id", "name_zh", "census_2020_status", "source", "confidence"))

@@ -42,12 +42,9 @@ def read_freight(path: Path, nodes: pd.DataFrame, hubs: pd.DataFrame
         if col not in df.columns:
             df[col] = ""
     known = set(nodes.index) | set(hubs.index)
-    seen: set[str] = set()
+    c.unique(df, "id")
     for rec in df.to_dict("records"):
         rid = rec["id"] or "<blank id>"
-        if rid in seen:
-            c.add(rid, "id", "duplicate id")
-        seen.add(rid)
         c.require(rec, rid, ("id", "name_zh", "name_en", "kind", "from", "status", "source",
                              "confidence"))
         c.choice(rec, rid, "kind", FREIGHT_KINDS)

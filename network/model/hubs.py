@@ -55,12 +55,9 @@ def read_hubs(path: Path, nodes: pd.DataFrame) -> tuple[pd.DataFrame, list[Probl
     for col in ("serves", "node", "note", "pos_uncertainty_km"):
         if col not in df.columns:
             df[col] = ""
-    seen: set[str] = set()
+    c.unique(df, "id")
     for rec in df.to_dict("records"):
         rid = rec["id"] or "<blank id>"
-        if rid in seen:
-            c.add(rid, "id", "duplicate id")
-        seen.add(rid)
         if rid in nodes.index:
             c.add(rid, "id", "is already the id of a node of nodes.csv (hub ids are their own)")
         c.require(rec, rid, ("id", "name_zh", "name_en", "kind", "status", "source",

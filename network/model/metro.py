@@ -109,9 +109,7 @@ def read_metro(root: Path, nodes: pd.DataFrame) -> tuple[MetroNetwork, list[Prob
             | missing_columns(links, ("rail_station", "metro_station", "walk_min", "kind",
                                       "source", "confidence"), ck)):
         return empty_metro(), cl.problems + cs.problems + ck.problems
-    dup = lines["line_id"][lines["line_id"].duplicated()]
-    for lid in dup:
-        cl.add(lid, "line_id", "duplicate id")
+    cl.unique(lines, "line_id")
     for rec in lines.to_dict("records"):
         rid = rec["line_id"] or "<blank id>"
         cl.require(rec, rid, ("line_id", "city", "name_zh", "source", "confidence"))

@@ -74,6 +74,11 @@ class Collector:
     def add(self, record: Any, field: str, message: str) -> None:
         self.problems.append(Problem(self.file, str(record), field, message))
 
+    def unique(self, df: pd.DataFrame, col: str) -> None:
+        """Report each repeat of an id in ``df[col]``."""
+        for rid in df[col][df[col].duplicated()]:
+            self.add(rid, col, "duplicate id")
+
     def require(self, rec: dict, rid: str, fields: Iterable[str]) -> None:
         for f in fields:
             if blank(rec.get(f)):

@@ -250,8 +250,7 @@ def read_backbone(nodes_path: Path, edges_path: Path) -> tuple[pd.DataFrame, pd.
     ok = not missing_columns(edges, ("u", "v", "network", "length_km"), ce) and ok
     if not ok:
         return nodes, edges, cn.problems + ce.problems
-    for nid in nodes["id"][nodes["id"].duplicated()]:
-        cn.add(nid, "id", "duplicate id")
+    cn.unique(nodes, "id")
     for rec in nodes.to_dict("records"):
         rid = rec["id"] or "<blank id>"
         cn.require(rec, rid, ("id", "network"))
