@@ -20,7 +20,6 @@ serves within ``SERVED_PLACE_MAX_KM``, as stations and hubs are) …
 
 from __future__ import annotations
 
-import difflib
 import itertools
 import math
 from dataclasses import dataclass
@@ -33,7 +32,7 @@ import shapely
 from ..errors import Problem
 from ..vocab import BUS_BOARDING, BUS_KINDS, CONFIDENCES, PLACE_KINDS, ROAD_NETWORKS
 from .projection import lonlat_to_xy
-from .records import Collector, as_number, blank, missing_columns, read_csv
+from .records import Collector, as_number, blank, close_matches, missing_columns, read_csv
 
 BUS_COLUMNS = ("id", "name_zh", "name_en", "kind", "stops", "headway_peak_min",
                "headway_offpeak_min", "speed_share", "dwell_min", "first_year", "last_year",
@@ -203,7 +202,7 @@ def check_route(rec: dict, rid: str, checker: StopChecker, c: Collector,
     roads = _split(rec.get("roads", "")) if not blank(rec.get("roads")) else []
     for r in roads:
         if r not in checker.lines:
-            hint = difflib.get_close_matches(r, list(checker.lines), n=3, cutoff=0.5)
+            hint = close_matches(r, checker.lines, n=3)
             add("roads", f"unknown road (line id) {r!r}"
                 + (f"; close matches: {', '.join(hint)}" if hint else ""))
         elif checker.lines[r]["network"] not in ROAD_NETWORKS:
@@ -260,7 +259,7 @@ class StopChecker:
     def _problem(self, sid: str) -> str | None:
         if sid not in self.nodes.index and sid not in self.hubs.index:
             known = [*self.nodes.index, *self.hubs.index]
-            hint = difflib.get_close_matches(sid, known, n=3, cutoff=0.5)
+            hint = close_matches(sid, known, n=3)
             return f"unknown stop id {sid!r} (not a node or hub)" + (
                 f"; close matches: {', '.join(hint)}" if hint else "")
         pos = self.position(sid)
@@ -318,7 +317,7 @@ def with_bus_changes(routes: tuple, scenario, checker: StopChecker, c: Collector
         key = f"buses.modify[{i}]"
         idx = [k for k, r in enumerate(out) if r.id == mod.id]
         if not idx:
-            hint = difflib.get_close_matches(mod.id, [r.id for r in out], n=5, cutoff=0.5)
+            hint = close_matches(mod.id, [r.id for r in out])
             c.add(scenario.name, f"{key}.id", f"unknown bus route id {mod.id!r}"
                   + (f"; close matches: {', '.join(hint)}" if hint else ""))
             continue

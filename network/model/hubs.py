@@ -16,7 +16,6 @@ e.g. 遂宁站) is also joined to that node by a walk of 0 m.
 
 from __future__ import annotations
 
-import difflib
 import math
 from pathlib import Path
 
@@ -26,7 +25,16 @@ import pandas as pd
 from ..errors import Problem
 from ..vocab import CONFIDENCES, HUB_KINDS, PLACE_KINDS, STATUSES
 from .projection import haversine_km
-from .records import REGION_BOUNDS, Collector, as_number, blank, in_region, missing_columns, read_csv
+from .records import (
+    REGION_BOUNDS,
+    Collector,
+    as_number,
+    blank,
+    close_matches,
+    in_region,
+    missing_columns,
+    read_csv,
+)
 
 HUB_COLUMNS = ("id", "name_zh", "name_en", "kind", "lon", "lat", "status", "open_year",
                "source", "confidence")
@@ -132,7 +140,7 @@ def with_hub_changes(hubs: pd.DataFrame, scenario, c: Collector) -> pd.DataFrame
     for i, mod in enumerate(mods):
         key = f"hubs.modify[{i}]"
         if mod.id not in out.index:
-            hint = difflib.get_close_matches(mod.id, list(out.index), n=5, cutoff=0.5)
+            hint = close_matches(mod.id, out.index)
             c.add(scenario.name, f"{key}.id", f"unknown hub id {mod.id!r}"
                   + (f"; close matches: {', '.join(hint)}" if hint else ""))
             continue

@@ -9,7 +9,6 @@ lines. It does no routing; ``network.graph`` turns a phase into a graph.
 from __future__ import annotations
 
 import copy
-import difflib
 import functools
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -22,7 +21,7 @@ from shapely.geometry import LineString, Point
 from ..errors import DataError, Problem
 from ..vocab import MAX_SPEED_KPH, PLACE_KINDS, ROAD_NETWORKS, WGS84
 from .metro import MetroNetwork
-from .records import Collector, check_line
+from .records import Collector, check_line, close_matches
 from .scenario import LineAddition, Scenario
 
 #: Columns of ``Plan.lines_gdf``, in order.
@@ -31,16 +30,6 @@ LINE_COLUMNS = [
     "open_year", "design_speed_kph", "operating_speed_kph", "speed_limit_kph", "lanes", "stops",
     "length_km_official", "geometry_source", "length_source", "source", "confidence", "note",
 ]
-
-
-def close_matches(query: str, candidates, n: int = 5) -> list[str]:
-    """Up to ``n`` candidates that look like ``query`` (for 'did you mean' messages)."""
-    cands = [str(c) for c in candidates]
-    out = difflib.get_close_matches(query, cands, n=n, cutoff=0.5)
-    if len(out) < n:
-        q = query.lower()
-        out += [c for c in cands if q and q in c.lower() and c not in out][: n - len(out)]
-    return out
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ passes through its stops in order) and returns it in the plan's form.
 
 from __future__ import annotations
 
+import difflib
 import math
 from collections.abc import Iterable
 from pathlib import Path
@@ -57,6 +58,16 @@ def as_number(value: Any) -> float | None:
 def in_region(lon: float, lat: float) -> bool:
     x0, y0, x1, y1 = REGION_BOUNDS
     return x0 <= lon <= x1 and y0 <= lat <= y1
+
+
+def close_matches(query: str, candidates, n: int = 5) -> list[str]:
+    """Up to ``n`` candidates that look like ``query`` (for 'did you mean' messages)."""
+    cands = [str(c) for c in candidates]
+    out = difflib.get_close_matches(query, cands, n=n, cutoff=0.5)
+    if len(out) < n:
+        q = query.lower()
+        out += [c for c in cands if q and q in c.lower() and c not in out][: n - len(out)]
+    return out
 
 
 class Collector:
