@@ -3,8 +3,6 @@ feed read back with gtfs-kit (an independent reader) against the model's own ans
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import zipfile
 
 import numpy as np
@@ -15,7 +13,7 @@ import network as sn
 from network.model.projection import haversine_km
 from network.render.gtfs import rail_feed, write_gtfs
 
-from .conftest import REPO
+from .test_cli import cli
 from .test_maps import needs_data
 from .test_services import EXPRESS, STOPPING, _phase
 
@@ -97,10 +95,6 @@ trains_per_day = 16
 
 @needs_data
 def test_cli_writes_exact_reruns_and_refuses_a_bad_name(tmp_path):
-    def cli(*args):
-        return subprocess.run([sys.executable, "-m", "network", *args], cwd=REPO,
-                              capture_output=True, text=True, timeout=300)
-
     a, b = tmp_path / "a.zip", tmp_path / "b.zip"
     for out in (a, b):
         r = cli("gtfs", "--year", "2030", "--out", str(out))
