@@ -33,7 +33,7 @@ from .features import (
     verdict_text,
 )
 from .panels import title_html
-from .scene import goal_names, locate_goals, node_name, origin_places, short_name
+from .scene import goal_names, locate_goals, node_name, short_name, starts_away
 from .styles import (
     FAIL_COLOUR,
     MEASURE_SHORT,
@@ -114,9 +114,7 @@ def _goal_table(pairs: pd.DataFrame, plan) -> str:
     """Every goal before (A) → after (B); flips highlighted, share goals as badges."""
     badges = []
     rows_by: dict[bool, list[str]] = {False: [], True: []}  # main origin, elsewhere
-    start = origin_places(pairs, plan)
-    main = pd.Series(start).mode().iloc[0] if len(start) else None
-    away = [p != main for p in start]
+    away = starts_away(pairs, plan)
     keys = list(zip(pairs["measure_b"], pairs["limit_min_b"].astype(float), away, strict=True))
     rank = {k: i for i, k in enumerate(dict.fromkeys(keys))}
     order = sorted(range(len(pairs)), key=lambda i: (rank[keys[i]], i))
@@ -191,9 +189,7 @@ def _reach_table(cmp, gained, lost) -> str:
 def _goal_points(pairs: pd.DataFrame, located: pd.DataFrame, plan) -> list[dict]:
     out = []
     xy = located.set_index("goal_id")[["x", "y"]]
-    start = origin_places(pairs, plan)
-    main = pd.Series(start).mode().iloc[0] if len(start) else None
-    for r, place in zip(pairs.itertuples(), start, strict=True):
+    for r, away in zip(pairs.itertuples(), starts_away(pairs, plan), strict=True):
         if r.goal_id not in xy.index:
             continue
         x, y = xy.loc[r.goal_id]
@@ -207,7 +203,7 @@ def _goal_points(pairs: pd.DataFrame, located: pd.DataFrame, plan) -> list[dict]
         mb = "∞" if not np.isfinite(float(r.minutes_b)) else f"{float(r.minutes_b):.0f}"
         marks = f'{"✔" if r.passed_a else "✘"}→{"✔" if ok else "✘"}'
         # a goal from elsewhere sits at its origin: say where it goes, as the run map does
-        what = (f"→{esc(node_name(plan, r.destination, short=True))}" if place != main
+        what = (f"→{esc(node_name(plan, r.destination, short=True))}" if away
                 else f"{esc(mz)} {esc(me)}")
         rows = [("A", f"{verdict_text(r.passed_a)} ({esc(fmt_min(r.minutes_a))})"),
                 ("B", f"{verdict_text(r.passed_b)} ({esc(fmt_min(r.minutes_b))})"),

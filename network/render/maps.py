@@ -49,7 +49,7 @@ from .features import (
     point_label_features,
 )
 from .panels import band_legend, goal_rows, legend_html, score_html, side_panel, title_html
-from .scene import Scene, goal_names, node_name, origin_places, prepare_scene
+from .scene import Scene, goal_names, node_name, prepare_scene, starts_away
 from .styles import (
     CHANGED_HALO,
     FAIL_COLOUR,
@@ -129,13 +129,12 @@ def _goal_points(table: pd.DataFrame, plan, met: dict[str, str]) -> list[dict]:
     share a destination place (Chengdu by rail and door to door), it names the measure.
     """
     out = []
-    start = origin_places(table, plan)
-    main = pd.Series(start).mode().iloc[0] if len(start) else None
+    away = starts_away(table, plan)
     # a goal from elsewhere sits at its origin: key it there, and say where it goes
-    dests = [goal_names(r, plan)["to_zh"] if p == main else f"{r.origin}→"
-             for r, p in zip(table.itertuples(), start, strict=True)]
+    dests = [f"{r.origin}→" if a else goal_names(r, plan)["to_zh"]
+             for r, a in zip(table.itertuples(), away, strict=True)]
     seen: dict[str, int] = {}
-    for r, dest, p in zip(table.itertuples(), dests, start, strict=True):
+    for r, dest, elsewhere in zip(table.itertuples(), dests, away, strict=True):
         if not (np.isfinite(r.x) and np.isfinite(r.y)):
             continue
         names = goal_names(r, plan)
@@ -145,7 +144,7 @@ def _goal_points(table: pd.DataFrame, plan, met: dict[str, str]) -> list[dict]:
         # the place's own label may give way to the goal's at the first zoom (map.js
         # declutter): a goal alone at its place names it
         what = f"{esc(mz)} {esc(me)} " if dests.count(dest) > 1 else f"{esc(names['to_zh'])} "
-        if p != main:
+        if elsewhere:
             what = f"→{esc(node_name(plan, r.destination, short=True))} "
         # goals sharing a place: labels above and below, so that they do not overlap
         k = seen[dest] = seen.get(dest, -1) + 1

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ._html import bi, esc, num
-from .scene import Scene, goal_names, node_name, origin_places, short_name
+from .scene import Scene, goal_names, node_name, short_name, starts_away
 from .styles import (
     CHANGED_HALO,
     FAIL_COLOUR,
@@ -108,9 +108,7 @@ def goal_rows(table: pd.DataFrame, plan, met: pd.DataFrame | None) -> str:
     first = _met_lookup(met)
     badges, group = [], None
     rows_by = {False: [], True: []}  # goals from the main origin, from other places
-    start = origin_places(table, plan)
-    main = pd.Series(start).mode().iloc[0]
-    away = [p != main for p in start]
+    away = starts_away(table, plan)
     keys = list(zip(table["measure"], table["limit_min"].astype(float), away, strict=True))
     rank = {k: i for i, k in enumerate(dict.fromkeys(keys))}
     order = sorted(range(len(table)), key=lambda i: (rank[keys[i]], i))

@@ -265,6 +265,15 @@ def origin_places(table: pd.DataFrame, plan) -> list[str]:
     return out
 
 
+def starts_away(table: pd.DataFrame, plan) -> list[bool]:
+    """Whether each goal of ``table`` starts away from the table's main origin (the place
+    most of its goals start from), as the goals from each county seat to its nearest HSR
+    station do."""
+    start = origin_places(table, plan)
+    main = pd.Series(start).mode().iloc[0] if len(start) else None
+    return [p != main for p in start]
+
+
 def locate_goals(table: pd.DataFrame, phase) -> pd.DataFrame:
     """Add ``x``, ``y`` (marker lon, lat, degrees) to a goal table of ``phase``.
 
@@ -274,12 +283,11 @@ def locate_goals(table: pd.DataFrame, phase) -> pd.DataFrame:
     ``x``, ``y`` are NaN (maps show them as a badge in the goals panel).
     """
     table = table.copy()
-    start = origin_places(table, phase.plan)
-    main = pd.Series(start).mode().iloc[0] if len(start) else None
     xy = np.array([(np.nan, np.nan) if r.measure == "population_share"
                    else _goal_point(phase.graph, phase.plan,
-                                    r.origin if p != main else r.destination, r.origin)
-                   for r, p in zip(table.itertuples(), start, strict=True)],
+                                    r.origin if away else r.destination, r.origin)
+                   for r, away in zip(table.itertuples(), starts_away(table, phase.plan),
+                                      strict=True)],
                   dtype=float).reshape(-1, 2)
     ok = np.isfinite(xy).all(axis=1)
     if ok.any():
