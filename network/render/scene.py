@@ -248,7 +248,7 @@ def node_name(plan, node: str, *, short: bool = False) -> str:
         return node
     name = str(plan.nodes.at[node, "name_zh"])
     if short:
-        name = re.split(r"[(（]", name, maxsplit=1)[0].strip() or name
+        name = short_name(name, "")[0]
     if plan.nodes.at[node, "kind"] == "station" and "站" not in name:
         name = f"{name}站"
     return name
